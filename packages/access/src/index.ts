@@ -1,0 +1,2 @@
+// Access: the scope grammar, registry token claims, action checks. Pure, no I/O.
+export * from './scope.ts';

@@ -1,0 +1,4 @@
+// Shared service kit: config, logging, the platform API error model.
+export * from './config.ts';
+export * from './logger.ts';
+export * from './errors.ts';

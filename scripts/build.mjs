@@ -1,0 +1,43 @@
+// Bundles each runnable entry point (the all-in-one launcher, each service's main) with esbuild:
+// workspace packages are compiled in, npm dependencies stay external and load from node_modules.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entries = [
+  ['apps/all-in-one/src/main.ts', 'apps/all-in-one/dist/main.mjs'],
+  ['services/registry/src/main.ts', 'services/registry/dist/main.mjs'],
+  ['services/auth/src/main.ts', 'services/auth/dist/main.mjs'],
+  ['services/metadata/src/main.ts', 'services/metadata/dist/main.mjs'],
+  ['services/hooks/src/main.ts', 'services/hooks/dist/main.mjs'],
+  ['apps/cli/src/main.ts', 'apps/cli/dist/main.mjs'],
+].filter(([src]) => existsSync(path.join(root, src)));
+
+const externalizeNpm = {
+  name: 'externalize-npm',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@docksphere/') || args.path.startsWith('node:')) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+for (const [src, out] of entries) {
+  await build({
+    entryPoints: [path.join(root, src)],
+    outfile: path.join(root, out),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+    plugins: [externalizeNpm],
+    // Bundled code runs from the app's own folder, where its npm dependencies resolve.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+}
+console.log(`[docksphere] built ${entries.map(([, o]) => o).join(', ') || 'nothing'}`);
