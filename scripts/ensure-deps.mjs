@@ -18,7 +18,7 @@ function manifests() {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) files.push(path.join(dir, name, 'package.json'));
   }
-  files.push(path.join(root, 'e2e', 'package.json'), path.join(root, 'bench', 'package.json'));
+  files.push(path.join(root, 'e2e', 'package.json'), path.join(root, 'bench', 'package.json'), path.join(root, 'infra', 'package.json'));
   return files.filter((f) => existsSync(f));
 }
 
