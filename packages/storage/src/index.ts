@@ -1,2 +1,5 @@
 // Blob storage: the BlobStore interface and its filesystem and S3 drivers.
 export type * from './blob-store.ts';
+export { createBlobStore } from './factory.ts';
+export { FilesystemBlobStore, type FilesystemBlobStoreOptions } from './filesystem.ts';
+export { InvalidDigestError, InvalidOffsetError, InvalidUploadIdError, UploadNotFoundError } from './errors.ts';

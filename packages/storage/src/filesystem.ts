@@ -1,0 +1,188 @@
+// Filesystem BlobStore: content-addressed files under <dir>/blobs, uploads staged under <dir>/uploads,
+// committed by fsync + rename so a blob file is either absent or complete.
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, truncate, appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobRead, BlobStat, BlobStore, ByteRange, DirectLocation } from './blob-store.ts';
+import { InvalidOffsetError, UploadNotFoundError } from './errors.ts';
+import { blobRelativePath, checkCount, checkedUploadId, checkRange, STREAM_HIGH_WATER_MARK } from './layout.ts';
+
+export interface FilesystemBlobStoreOptions {
+  /** Root directory: blobs/ and uploads/ are created beneath it. */
+  dir: string;
+  /**
+   * Whether locate() offers blob paths for NGINX X-Accel-Redirect. Only true when an NGINX
+   * internal location serves <dir>/blobs (STORAGE_ACCEL_PREFIX set); otherwise the registry streams.
+   */
+  accelRedirect: boolean;
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+export class FilesystemBlobStore implements BlobStore {
+  readonly blobsDir: string;
+  readonly uploadsDir: string;
+  readonly #accelRedirect: boolean;
+
+  constructor(options: FilesystemBlobStoreOptions) {
+    const root = path.resolve(options.dir);
+    this.blobsDir = path.join(root, 'blobs');
+    this.uploadsDir = path.join(root, 'uploads');
+    this.#accelRedirect = options.accelRedirect;
+  }
+
+  #blobPath(digest: string): string {
+    return path.join(this.blobsDir, blobRelativePath(digest));
+  }
+
+  #uploadDir(id: string): string {
+    return path.join(this.uploadsDir, checkedUploadId(id));
+  }
+
+  /** Current length of the staged file; UploadNotFoundError when the upload has no staging. */
+  async #stagedLength(id: string, dataPath: string): Promise<number> {
+    try {
+      return (await stat(dataPath)).size;
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) throw new UploadNotFoundError(id);
+      throw err;
+    }
+  }
+
+  async stat(digest: string): Promise<BlobStat> {
+    try {
+      const s = await stat(this.#blobPath(digest));
+      return { exists: true, size: s.size };
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return { exists: false };
+      throw err;
+    }
+  }
+
+  async read(digest: string, range?: ByteRange): Promise<BlobRead> {
+    const file = this.#blobPath(digest);
+    if (range) checkRange(range);
+    // Open first, then fstat: a concurrent delete cannot pull the file out between size and bytes.
+    let handle;
+    try {
+      handle = await open(file, 'r');
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return { exists: false };
+      throw err;
+    }
+    try {
+      const { size } = await handle.stat();
+      const body = handle.createReadStream({
+        start: range?.start ?? 0,
+        ...(range ? { end: range.end } : {}),
+        highWaterMark: STREAM_HIGH_WATER_MARK,
+        autoClose: true,
+      });
+      return { exists: true, size, body };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async locate(digest: string): Promise<DirectLocation | undefined> {
+    const relative = blobRelativePath(digest);
+    return this.#accelRedirect ? { kind: 'path', path: relative } : undefined;
+  }
+
+  async delete(digest: string): Promise<void> {
+    await rm(this.#blobPath(digest), { force: true });
+  }
+
+  async startUpload(id: string): Promise<void> {
+    const dir = this.#uploadDir(id);
+    await mkdir(dir, { recursive: true });
+    // Flag 'a' creates the file without truncating it, so a retried start cannot lose bytes.
+    await appendFile(path.join(dir, 'data'), new Uint8Array(0));
+  }
+
+  async appendUpload(id: string, offset: number, body: Readable): Promise<{ size: number }> {
+    checkCount('offset', offset);
+    const dataPath = path.join(this.#uploadDir(id), 'data');
+    const staged = await this.#stagedLength(id, dataPath);
+    if (staged < offset) throw new InvalidOffsetError(id, offset, staged);
+    // Bytes past offset are the remains of an append the caller never recorded: drop them.
+    if (staged > offset) await truncate(dataPath, offset);
+    const out = createWriteStream(dataPath, { flags: 'r+', start: offset, highWaterMark: STREAM_HIGH_WATER_MARK });
+    try {
+      await pipeline(body, out);
+    } catch (err) {
+      // Wait for the fd to close so no queued write can land after the truncate below.
+      // (events.once would reject on the stream's 'error' instead, skipping the truncate.)
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+      await truncate(dataPath, offset);
+      throw err;
+    }
+    return { size: offset + out.bytesWritten };
+  }
+
+  async readUpload(id: string, size: number): Promise<Readable> {
+    checkCount('size', size);
+    const dataPath = path.join(this.#uploadDir(id), 'data');
+    const staged = await this.#stagedLength(id, dataPath);
+    if (staged < size) throw new InvalidOffsetError(id, size, staged);
+    if (size === 0) return Readable.from([]);
+    const handle = await open(dataPath, 'r');
+    return handle.createReadStream({ start: 0, end: size - 1, highWaterMark: STREAM_HIGH_WATER_MARK, autoClose: true });
+  }
+
+  async commitUpload(id: string, digest: string, size: number): Promise<void> {
+    checkCount('size', size);
+    const target = this.#blobPath(digest);
+    const dir = this.#uploadDir(id);
+    const dataPath = path.join(dir, 'data');
+    if ((await this.stat(digest)).exists) {
+      await rm(dir, { recursive: true, force: true });
+      return;
+    }
+    const staged = await this.#stagedLength(id, dataPath);
+    if (staged < size) throw new InvalidOffsetError(id, size, staged);
+    const handle = await open(dataPath, 'r+');
+    try {
+      if (staged > size) await handle.truncate(size);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const targetDir = path.dirname(target);
+    await mkdir(targetDir, { recursive: true });
+    // rename(2) is atomic: readers see no file or the whole one. A concurrent commit of the same
+    // digest renames identical bytes over it, which is just as whole.
+    try {
+      await rename(dataPath, target);
+    } catch (err) {
+      // Lost a race with a commit of the same upload id: the blob is there, our staging is gone.
+      if (isCode(err, 'ENOENT') && (await this.stat(digest)).exists) return;
+      throw err;
+    }
+    await syncDirectory(targetDir);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async abortUpload(id: string): Promise<void> {
+    await rm(this.#uploadDir(id), { recursive: true, force: true });
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open between calls: every stream closes its own file handle.
+  }
+}
+
+/** fsync a directory so the rename that put a blob in it survives a power loss. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
