@@ -1,5 +1,8 @@
 // The narrow storage interface the registry stores bytes through. Digests are "alg:hex" strings
 // already validated by @docksphere/oci; drivers re-check them before turning them into paths.
+// Failures a caller can cause are typed (errors.ts): InvalidDigestError, InvalidUploadIdError (ids
+// must be UUIDs), UploadNotFoundError (no staged data for the id), InvalidOffsetError (fewer bytes
+// staged than the offset or size given). Anything else thrown is a storage fault.
 import type { Readable } from 'node:stream';
 
 /** An inclusive byte range, as HTTP Range speaks it. */
@@ -10,6 +13,7 @@ export interface ByteRange {
 
 export type BlobStat = { exists: true; size: number } | { exists: false };
 
+/** size is the whole blob's size, also for a range read (for Content-Range); body yields exactly the bytes asked for. */
 export type BlobRead = { exists: true; size: number; body: Readable } | { exists: false };
 
 /** Where a client may be sent for a blob's bytes instead of streaming them through the registry. */
@@ -22,17 +26,22 @@ export interface BlobStore {
   stat(digest: string): Promise<BlobStat>;
   /** Streams a committed blob, whole or one range (the range is already checked against its size). */
   read(digest: string, range?: ByteRange): Promise<BlobRead>;
-  /** A location the client can fetch the committed blob from directly, if this driver offers one. */
+  /**
+   * A location the client can fetch the committed blob from directly, if this driver offers one
+   * as configured (filesystem: only with STORAGE_ACCEL_PREFIX; S3: only with S3_REDIRECT), else
+   * undefined and the registry streams. Does not check that the blob exists: stat first.
+   */
   locate(digest: string): Promise<DirectLocation | undefined>;
   /** Removes a committed blob; an absent blob is not an error. */
   delete(digest: string): Promise<void>;
 
-  /** Prepares staging for a new upload session. */
+  /** Prepares staging for a new upload session (repeating it keeps what is already staged). */
   startUpload(id: string): Promise<void>;
   /**
    * Appends body to the upload's staged bytes at offset, which must be the size the caller last
    * recorded: bytes staged past offset (from an append that failed half-way) are discarded first.
    * Resolves with the new staged size; if body errors, rejects and the staged size stays offset.
+   * InvalidOffsetError (nothing changed) when fewer than offset bytes are staged.
    */
   appendUpload(id: string, offset: number, body: Readable): Promise<{ size: number }>;
   /** Streams the first `size` staged bytes of an upload (used to rebuild a digest's state elsewhere). */
@@ -40,7 +49,7 @@ export interface BlobStore {
   /**
    * Moves the first `size` staged bytes into content-addressed storage under digest, atomically:
    * readers see the whole blob or none. If the blob already exists the staged bytes are dropped.
-   * The staged data is gone afterwards.
+   * The staged data is gone afterwards. The caller has verified that those bytes hash to digest.
    */
   commitUpload(id: string, digest: string, size: number): Promise<void>;
   /** Removes an upload's staged data; an absent upload is not an error. */

@@ -1,17 +1,17 @@
 // The storage layout both drivers share: checked digests and upload ids become relative paths
 // (filesystem) or key suffixes (S3), and nothing unchecked ever reaches either.
+import { parseDigest } from '@docksphere/oci';
 import { InvalidDigestError, InvalidUploadIdError } from './errors.ts';
 
-// Strict on purpose: lowercase hex of the exact length, so one blob has one name and no input can
-// smuggle "/", "..", or NUL into a path. Mirrors parseDigest of @docksphere/oci.
-const DIGEST = /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+// parseDigest is strict (known algorithm, lowercase hex of its exact length), so no input can put
+// "/", "..", or NUL into a path, and one blob has one name.
 /** "sha256/ab/abcd…": where a committed blob lives, relative to the blobs root. */
 export function blobRelativePath(digest: string): string {
-  if (typeof digest !== 'string' || !DIGEST.test(digest)) throw new InvalidDigestError(String(digest));
-  const [algorithm, hex] = digest.split(':') as [string, string];
-  return `${algorithm}/${hex.slice(0, 2)}/${hex}`;
+  const parsed = typeof digest === 'string' ? parseDigest(digest) : undefined;
+  if (!parsed) throw new InvalidDigestError(String(digest));
+  return `${parsed.algorithm}/${parsed.hex.slice(0, 2)}/${parsed.hex}`;
 }
 
 /** The upload id itself, once checked to be a UUID (lowercased so one upload has one name). */

@@ -88,6 +88,29 @@ export function blobStoreContract(getStore: () => BlobStore): void {
     expect((await readAll(store, digest)).length).toBe(0);
   });
 
+  it('keeps the staged size on an empty append and commits the bytes around it', async () => {
+    const store = getStore();
+    const a = randomBytes(64);
+    const b = randomBytes(32);
+    const { id } = await stage(store, [a]);
+    expect(await store.appendUpload(id, 64, Readable.from([]))).toEqual({ size: 64 });
+    expect(await store.appendUpload(id, 64, Readable.from([b]))).toEqual({ size: 96 });
+    expect(await store.appendUpload(id, 96, Readable.from([]))).toEqual({ size: 96 });
+    const bytes = Buffer.concat([a, b]);
+    await store.commitUpload(id, sha256(bytes), 96);
+    expect((await readAll(store, sha256(bytes))).equals(bytes)).toBe(true);
+  });
+
+  it('stores sha512-addressed blobs too', async () => {
+    const store = getStore();
+    const bytes = randomBytes(2000);
+    const digest = `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
+    const { id, size } = await stage(store, [bytes]);
+    await store.commitUpload(id, digest, size);
+    expect(await store.stat(digest)).toEqual({ exists: true, size: 2000 });
+    expect((await readAll(store, digest)).equals(bytes)).toBe(true);
+  });
+
   it('reads back the first size staged bytes of an upload', async () => {
     const store = getStore();
     const a = randomBytes(700);
