@@ -1,0 +1,76 @@
+// Command-line options of `npm run bench`: --only, --quick, --targets, --docs, --profile.
+import { scenarioIds, type ScenarioId } from './report/metrics.ts';
+
+export type TargetName = 'reference' | 'docksphere';
+
+export interface BenchOptions {
+  only: ScenarioId[];
+  quick: boolean;
+  targets: TargetName[];
+  /** Write docs/benchmarks.md even for a quick or partial run. */
+  forceDocs: boolean;
+  /** Directory for DockSphere CPU profiles (node --cpu-prof); unset = no profiling. */
+  profileDir: string | undefined;
+}
+
+const aliases: Record<string, ScenarioId[]> = {
+  cpu: ['push', 'pull'],
+  load: ['manifest', 'head'],
+  memory: ['rss'],
+  monolithic: ['push'],
+};
+
+export const usage = `usage: npm run bench -- [--quick] [--only ${scenarioIds.join(',')}] [--targets reference,docksphere] [--docs] [--profile DIR]
+  --quick      32 MiB blobs, 3 s load runs, 300 tags, 8 concurrent uploads (for development)
+  --only       scenarios to run (aliases: cpu = push,pull; load = manifest,head; memory = rss)
+  --targets    which registries to run (default both; DockSphere is skipped when its bundle is missing)
+  --docs       also write docs/benchmarks.md for a quick or partial run
+  --profile    run DockSphere under node --cpu-prof, writing .cpuprofile files to DIR`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const opts: BenchOptions = { only: [...scenarioIds], quick: false, targets: ['reference', 'docksphere'], forceDocs: false, profileDir: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${flag} needs a value\n${usage}`);
+      return v;
+    };
+    switch (flag) {
+      case '--quick':
+        opts.quick = true;
+        break;
+      case '--docs':
+        opts.forceDocs = true;
+        break;
+      case '--only': {
+        const picked = new Set<ScenarioId>();
+        for (const name of value().split(',').map((s) => s.trim()).filter(Boolean)) {
+          const ids = aliases[name] ?? ((scenarioIds as readonly string[]).includes(name) ? [name as ScenarioId] : undefined);
+          if (!ids) throw new Error(`unknown scenario "${name}"\n${usage}`);
+          ids.forEach((id) => picked.add(id));
+        }
+        opts.only = scenarioIds.filter((id) => picked.has(id));
+        break;
+      }
+      case '--targets': {
+        const names = value().split(',').map((s) => s.trim());
+        for (const n of names) if (n !== 'reference' && n !== 'docksphere') throw new Error(`unknown target "${n}"\n${usage}`);
+        opts.targets = names as TargetName[];
+        break;
+      }
+      case '--profile':
+        opts.profileDir = value();
+        break;
+      case '--help':
+      case '-h':
+        console.log(usage);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option "${arg}"\n${usage}`);
+    }
+  }
+  return opts;
+}

@@ -1,0 +1,134 @@
+// Runs the reference registry and then DockSphere through the same scenarios on this machine,
+// prints DockSphere/reference ratios against the issue's targets, and writes the results to
+// bench/results/latest.json and docs/benchmarks.md.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fullSettings, quickSettings } from './context.ts';
+import type { BenchOptions, TargetName } from './options.ts';
+import { createPayload } from './payload.ts';
+import { machineInfo } from './report/machine.ts';
+import { buildRows, metricSpecs } from './report/metrics.ts';
+import { consoleTable, markdownSection, spliceDoc } from './report/render.ts';
+import { runTarget, type TargetResult } from './run-target.ts';
+import { docksphereAvailable, startDocksphere } from './server/docksphere.ts';
+import { referenceAvailable, referenceVersion, startReference } from './server/reference-registry.ts';
+import { MiB } from './stats.ts';
+
+const DOC_INTRO = `# Benchmarks
+
+DockSphere's data plane measured against the reference registry, Debian's \`docker-registry\`
+(CNCF Distribution 2.8), on the same machine in the same run. Run it with:
+
+    npm run bench                      # full run, both registries, rewrites the table below
+    npm run bench -- --quick           # small sizes, for working on the harness
+    npm run bench -- --only push,pull  # some scenarios (push, chunked, pull, manifest, head, tags, rss)
+    npm run bench -- --targets docksphere --profile /tmp/prof   # CPU profile of DockSphere
+
+Both registries run without auth (\`REGISTRY_AUTH=none\`), with filesystem storage in a temporary
+directory, at log level warn (no access log). The client is a node process on the same machine
+(keep-alive sockets, bodies streamed from a pre-generated random file with 4 MiB reads, digests
+computed before timing; autocannon for the request-rate rows), so both registries share the
+cores with it. Throughputs are the median of 3 trials; CPU is the registry process's utime+stime
+from /proc divided by the GiB moved; peak RSS is VmHWM (reset before, VmRSS sampled during)
+of the registry process. Every pushed blob is distinct, so no registry can skip work for content
+it already holds. Machines here are shared: compare the ratios, which come from one run, rather
+than absolute numbers across runs. The raw numbers of the latest run are in
+\`bench/results/latest.json\`.
+
+## Latest results
+`;
+
+function repoRootFrom(benchDir: string): string {
+  return path.resolve(benchDir, '..');
+}
+
+export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promise<number> {
+  const repoRoot = repoRootFrom(benchDir);
+  const settings = opts.quick ? quickSettings : fullSettings;
+  const machine = machineInfo(repoRoot);
+  const notes: string[] = [];
+  console.log(`DockSphere benchmark (${opts.quick ? 'quick' : 'full'}): ${opts.only.join(', ')}`);
+  console.log(`machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
+
+  const targets: TargetName[] = [];
+  for (const t of opts.targets) {
+    if (t === 'reference' && !referenceAvailable()) notes.push('Reference not run: /usr/bin/docker-registry is not installed (infra/install-system-deps.sh installs it).');
+    else if (t === 'docksphere' && !docksphereAvailable(repoRoot)) notes.push('DockSphere not run: apps/all-in-one/dist/main.mjs does not exist (node scripts/build.mjs builds it).');
+    else targets.push(t);
+  }
+  notes.forEach((n) => console.log(n));
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'docksphere-bench-'));
+  const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
+  process.once('exit', cleanup);
+  const results: Partial<Record<TargetName, TargetResult>> = {};
+  try {
+    const needsBlobs = opts.only.some((id) => id === 'push' || id === 'chunked' || id === 'pull' || id === 'rss');
+    const payload = await createPayload(tmp, needsBlobs ? settings.blobSize : 64 * 1024);
+    for (const target of targets) {
+      console.log(`\n== ${target} ==`);
+      const workDir = path.join(tmp, target);
+      mkdirSync(workDir, { recursive: true });
+      const start =
+        target === 'reference'
+          ? () => startReference(workDir)
+          : () => startDocksphere(repoRoot, workDir, opts.profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profileDir)}`] } : {});
+      try {
+        results[target] = await runTarget(start, workDir, payload, settings, opts.only);
+      } catch (err) {
+        const message = `${target} could not be benchmarked: ${err instanceof Error ? err.message : String(err)}`;
+        console.error(message);
+        notes.push(message.split('\n')[0] ?? message);
+      }
+    }
+  } finally {
+    cleanup();
+  }
+
+  const rows = buildRows(metricSpecs(settings), results.docksphere?.metrics, results.reference?.metrics);
+  const loadAfter = machineInfo(repoRoot).loadAverage;
+  for (const [name, r] of Object.entries(results)) {
+    for (const e of r.errors) notes.push(`${name} failed ${e.split('\n')[0]}`);
+  }
+  for (const [name, r] of Object.entries(results)) {
+    notes.push(
+      `${name} run: ${r.wallSeconds.toFixed(0)} s, registry ${r.serverCpuSeconds.toFixed(1)} CPU-s, benchmark client ${r.clientCpuSeconds.toFixed(1)} CPU-s, ` +
+        `other processes on the machine ${r.otherProcessesCores.toFixed(2)} cores on average (noise; the machine is shared).`,
+    );
+  }
+  if (opts.quick) notes.push(`Quick run (${settings.blobSize / MiB} MiB blobs, short load runs): targets are only indicative.`);
+
+  console.log(`\n${consoleTable(rows)}\n`);
+  notes.forEach((n) => console.log(`note: ${n}`));
+
+  const refVersion = referenceVersion();
+  const report = {
+    machine,
+    loadAverageAfter: loadAfter,
+    mode: opts.quick ? 'quick' : 'full',
+    scenarios: opts.only,
+    settings,
+    referenceVersion: refVersion,
+    rows,
+    targets: results,
+    notes,
+  };
+  const resultsDir = path.join(benchDir, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote ${path.relative(repoRoot, path.join(resultsDir, 'latest.json'))}`);
+
+  const complete = !opts.quick && opts.only.length === metricSpecs(settings).reduce((s, m) => s.add(m.scenario), new Set<string>()).size && results.reference && results.docksphere;
+  if (complete || opts.forceDocs) {
+    const docPath = path.join(repoRoot, 'docs/benchmarks.md');
+    const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : DOC_INTRO;
+    const section = markdownSection({ rows, machine, loadAfter, referenceVersion: refVersion, mode: opts.quick ? 'quick' : 'full', notes });
+    writeFileSync(docPath, spliceDoc(doc, section));
+    console.log('wrote docs/benchmarks.md');
+  } else {
+    console.log('docs/benchmarks.md left unchanged (only a full run of both registries rewrites it; --docs forces it)');
+  }
+  const failed = Object.values(results).some((r) => r.errors.length > 0) || targets.length !== Object.keys(results).length;
+  return failed ? 1 : 0;
+}
