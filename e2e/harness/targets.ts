@@ -1,0 +1,26 @@
+// The registries an e2e suite runs against: DockSphere all-in-one and distributed (behind NGINX)
+// by default; E2E_TARGETS=reference,all-in-one,distributed adds Distribution 2.8 as a baseline.
+import { startAllInOne } from './all-in-one.ts';
+import { startDistributed } from './distributed.ts';
+import { startReferenceRegistry } from './reference-registry.ts';
+import type { RegistryUnderTest } from './registry-under-test.ts';
+
+export interface Target {
+  name: 'reference' | 'all-in-one' | 'distributed';
+  /** Distribution 2.8 predates OCI 1.1: no referrers API. */
+  supportsReferrers: boolean;
+  start(): Promise<RegistryUnderTest>;
+}
+
+const all: Target[] = [
+  { name: 'reference', supportsReferrers: false, start: startReferenceRegistry },
+  { name: 'all-in-one', supportsReferrers: true, start: () => startAllInOne() },
+  { name: 'distributed', supportsReferrers: true, start: () => startDistributed() },
+];
+
+export function targets(): Target[] {
+  const wanted = (process.env.E2E_TARGETS ?? 'all-in-one,distributed').split(',').map((s) => s.trim());
+  const unknown = wanted.filter((w) => !all.some((t) => t.name === w));
+  if (unknown.length > 0) throw new Error(`E2E_TARGETS: unknown target ${unknown.join(', ')}`);
+  return all.filter((t) => wanted.includes(t.name));
+}
