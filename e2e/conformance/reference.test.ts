@@ -2,8 +2,9 @@
 // a check that fails here is either a bug in our port or a documented 2.8 deviation below.
 // Opt-in with DOCKSPHERE_CONFORMANCE_REFERENCE=1; it is a tool for the suite, not part of `npm test`.
 import { afterAll, beforeAll, describe } from 'vitest';
+import { startReferenceRegistry } from '../harness/reference-registry.ts';
+import type { RegistryUnderTest } from '../harness/registry-under-test.ts';
 import { defineConformanceSuite } from './suite.ts';
-import { startReferenceRegistry, type RunningServer } from './servers.ts';
 
 const enabled = process.env['DOCKSPHERE_CONFORMANCE_REFERENCE'] === '1';
 
@@ -34,7 +35,7 @@ const DISTRIBUTION_2_8_DEVIATIONS: readonly string[] = [
 ];
 
 describe.runIf(enabled)('conformance port against CNCF Distribution 2.8 (docker-registry)', () => {
-  let registry: RunningServer | undefined;
+  let registry: RegistryUnderTest | undefined;
   beforeAll(async () => {
     registry = await startReferenceRegistry();
   }, 60_000);

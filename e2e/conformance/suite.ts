@@ -127,6 +127,10 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
     expect(codes, `unexpected error code\n${x.where}`).toContain(first);
   }
 
+  function expectBody(x: { res: RegistryResponse; where: string }, bytes: Uint8Array, what = 'body differs from the pushed content'): void {
+    expect(x.res.body.equals(bytes), `${what} (${bytes.length} bytes expected, ${x.res.body.length} received)\n${x.where}`).toBe(true);
+  }
+
   function expectLocation(x: { res: RegistryResponse; where: string }): string {
     const location = x.res.header('location');
     expect(location, `missing Location header\n${x.where}`).toBeTruthy();
@@ -234,7 +238,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
         check('GET request to existing blob URL should yield 200 with the exact bytes', async () => {
           const x = await call({ method: 'GET', path: path.blob(c.configs[0]!.digest) });
           expectStatus(x, 200);
-          expect(x.res.body.equals(c.configs[0]!.bytes), `body differs from the pushed blob\n${x.where}`).toBe(true);
+          expectBody(x, c.configs[0]!.bytes, `body differs from the pushed blob`);
           expect(x.res.header('content-length'), `Content-Length\n${x.where}`).toBe(String(c.configs[0]!.size));
           expectDigestHeader(x, c.configs[0]!.digest);
         });
@@ -258,7 +262,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
             expectStatus(x, 206);
             expect([`bytes ${rc.start}-${rc.end}/${size}`, `bytes ${rc.start}-${rc.end}/*`], `Content-Range\n${x.where}`).toContain(x.res.header('content-range'));
             expect(x.res.header('content-length')).toBe(String(rc.end - rc.start + 1));
-            expect(x.res.body.equals(c.rangeBlob.bytes.subarray(rc.start, rc.end + 1)), `body is not the requested slice\n${x.where}`).toBe(true);
+            expectBody(x, c.rangeBlob.bytes.subarray(rc.start, rc.end + 1), `body is not the requested slice`);
           });
         }
         for (const range of ['bytes=500-0', 'bytes=5000-10000']) {
@@ -311,7 +315,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
             const m = c.manifests[i]!;
             const x = await call({ method: 'GET', path: path.manifest(m.digest), headers: { accept: MediaType.manifest } });
             expectStatus(x, 200);
-            expect(x.res.body.equals(m.bytes), `body differs from the pushed manifest\n${x.where}`).toBe(true);
+            expectBody(x, m.bytes, `body differs from the pushed manifest`);
             expect(x.res.header('content-type'), `Content-Type\n${x.where}`).toBe(m.mediaType);
             expectDigestHeader(x, m.digest);
           });
@@ -320,7 +324,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
           const m = c.manifests[0]!;
           const x = await call({ method: 'GET', path: path.manifest(tag), headers: { accept: MediaType.manifest } });
           expectStatus(x, 200);
-          expect(x.res.body.equals(m.bytes), `body differs from the pushed manifest\n${x.where}`).toBe(true);
+          expectBody(x, m.bytes, `body differs from the pushed manifest`);
           expectDigestHeaderNames(x, m.bytes);
         });
       });
@@ -389,7 +393,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
           expectDigestHeader(put, c.blobA.digest);
           const get = await call({ method: 'GET', path: location });
           expectStatus(get, 200);
-          expect(get.res.body.equals(c.blobA.bytes), `Location must be a pullable blob URL\n${get.where}`).toBe(true);
+          expectBody(get, c.blobA.bytes, `Location must be a pullable blob URL`);
         });
       });
 
@@ -411,7 +415,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
           if (monolithicPostStatus === 202) expectStatus(x, 404);
           else {
             expectStatus(x, 200);
-            expect(x.res.body.equals(config().bytes)).toBe(true);
+            expectBody(x, config().bytes);
           }
         });
         check('POST request should yield a session ID', async () => {
@@ -428,7 +432,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
         check('GET request to existing blob should yield 200 response', async () => {
           const x = await call({ method: 'GET', path: path.blob(config().digest) });
           expectStatus(x, 200);
-          expect(x.res.body.equals(config().bytes)).toBe(true);
+          expectBody(x, config().bytes);
         });
         check('PUT upload of a layer blob should yield a 201 Response', async () => {
           const x = await pushBlob(c.layer);
@@ -438,7 +442,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
         check('GET request to existing layer should yield 200 response', async () => {
           const x = await call({ method: 'GET', path: path.blob(c.layer.digest) });
           expectStatus(x, 200);
-          expect(x.res.body.equals(c.layer.bytes)).toBe(true);
+          expectBody(x, c.layer.bytes);
         });
         check('PUT with a digest that does not match the bytes yields 400 DIGEST_INVALID and stores nothing', async () => {
           const post = await call({ method: 'POST', path: path.uploads() });
@@ -500,7 +504,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
           expectStatus(put, 201);
           const get = await call({ method: 'GET', path: expectLocation(put) });
           expectStatus(get, 200);
-          expect(get.res.body.equals(c.blobB.bytes), `chunked blob reassembled wrongly\n${get.where}`).toBe(true);
+          expectBody(get, c.blobB.bytes, `chunked blob reassembled wrongly`);
         });
         check('final chunk in the closing PUT (with Content-Range) yields 201', async () => {
           const b = chunkedBlob(Math.max(c.blobB.size, 42), c.algorithm);
@@ -511,7 +515,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
           expectStatus(put, 201);
           const get = await call({ method: 'GET', path: path.blob(b.digest) });
           expectStatus(get, 200);
-          expect(get.res.body.equals(b.bytes)).toBe(true);
+          expectBody(get, b.bytes);
           await deleteAccepting(path.blob(b.digest), 404, 405);
         });
         check('DELETE on an upload session cancels it: 204, then GET yields 404 BLOB_UPLOAD_UNKNOWN', async () => {
@@ -546,7 +550,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
           expect(new URL(lastLocation, t.url).pathname).toBe(`/v2/${t.crossmountNamespace}/blobs/${c.blobA.digest}`);
           const x = await call({ method: 'GET', path: lastLocation });
           expectStatus(x, 200);
-          expect(x.res.body.equals(c.blobA.bytes)).toBe(true);
+          expectBody(x, c.blobA.bytes);
         });
         check('Cross-mounting of nonexistent blob should yield session id', async () => {
           const x = await call({ method: 'POST', path: path.uploads(t.crossmountNamespace), query: { mount: c.dummyDigest, from: name } });
@@ -582,7 +586,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
           expectStatus(x, 201);
           const get = await call({ method: 'GET', path: expectLocation(x), headers: { accept: m.mediaType } });
           expectStatus(get, 200);
-          expect(get.res.body.equals(m.bytes), `Location must be a pullable manifest URL\n${get.where}`).toBe(true);
+          expectBody(get, m.bytes, `Location must be a pullable manifest URL`);
           expectDigestHeader(x, m.digest);
         });
         check('Registry should accept a manifest upload with no layers', async () => {
@@ -602,7 +606,7 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
           expectLocation(x);
           const get = await call({ method: 'GET', path: path.manifest(c.artifact.digest), headers: { accept: MediaType.manifest } });
           expectStatus(get, 200);
-          expect(get.res.body.equals(c.artifact.bytes)).toBe(true);
+          expectBody(get, c.artifact.bytes);
         });
         check('PUT of an image index yields 201 and GET returns it with the index media type', async () => {
           const x = await putManifest(c.imageIndex, 'index');
@@ -611,13 +615,13 @@ export function defineConformanceSuite(target: () => ConformanceTarget, options:
           const get = await call({ method: 'GET', path: path.manifest(c.imageIndex.digest), headers: { accept: MediaType.index } });
           expectStatus(get, 200);
           expect(get.res.header('content-type')).toBe(MediaType.index);
-          expect(get.res.body.equals(c.imageIndex.bytes)).toBe(true);
+          expectBody(get, c.imageIndex.bytes);
         });
         check('GET request to manifest URL (digest) should yield 200 response', async () => {
           const m = c.manifests[1]!;
           const x = await call({ method: 'GET', path: path.manifest(m.digest), headers: { accept: MediaType.manifest } });
           expectStatus(x, 200);
-          expect(x.res.body.equals(m.bytes)).toBe(true);
+          expectBody(x, m.bytes);
         });
         check('PUT of a manifest referencing an unknown blob yields 400/404 MANIFEST_BLOB_UNKNOWN', async () => {
           const m = c.manifestWithUnknownBlob;
