@@ -1,0 +1,120 @@
+// The real docker CLI and engine against DockSphere: login through the token service, push a
+// locally built multi-layer image, pull it back by tag and by digest with nothing cached, and the
+// failures a user meets (wrong password, a missing tag, pushing without push rights).
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDockerd, hasCommand, makeTempDir, requireServer } from '@docksphere/infra';
+import type { RegistryUnderTest } from './harness/registry-under-test.ts';
+import { run } from './harness/run.ts';
+import { targets } from './harness/targets.ts';
+import { buildTestImage, docker, imageLayers, type TestImage } from './harness/test-image.ts';
+
+const haveDocker = requireServer('docker', hasCommand('docker') && hasCommand('dockerd'));
+
+/** "v1: digest: sha256:… size: 1234" from `docker push`. */
+function pushedDigest(output: string): string {
+  const m = /digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(output);
+  if (!m) throw new Error(`no digest in docker push output:\n${output}`);
+  return m[1]!;
+}
+
+describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) => {
+  const temp = makeTempDir('docker');
+  const configDir = path.join(temp.dir, 'docker-config');
+  let registry: RegistryUnderTest;
+  let image: TestImage;
+  let remote: string;
+  let digest: string;
+
+  /** Removes every local name of the test image and its base, so a pull must fetch every layer. */
+  async function forgetLocally(...extra: string[]): Promise<void> {
+    for (const ref of [image.ref, image.baseRef, remote, ...extra]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: configDir } });
+    const gone = await run('docker', ['image', 'inspect', image.imageId], { env: { ...process.env, DOCKER_CONFIG: configDir } });
+    expect(gone.code, 'the image should be gone from the engine before pulling').not.toBe(0);
+  }
+
+  beforeAll(async () => {
+    await ensureDockerd();
+    registry = await target.start();
+    image = await buildTestImage(configDir, path.join(temp.dir, 'build'), target.name);
+    remote = `${registry.host}/e2e/app:v1`;
+  });
+
+  afterAll(async () => {
+    if (image) for (const ref of [image.ref, image.baseRef, remote]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: configDir } });
+    await registry?.stop();
+    temp.remove();
+  });
+
+  it.skipIf(target.name === 'reference')('rejects docker login with a wrong password', async () => {
+    const user = registry.auth!.users[0]!;
+    const r = await run('docker', ['login', registry.host, '-u', user.username, '--password-stdin'], { input: 'not-the-password', env: { ...process.env, DOCKER_CONFIG: configDir } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unauthorized|incorrect username or password/i);
+  });
+
+  it.skipIf(target.name === 'reference')('logs in through the token service', async () => {
+    const user = registry.auth!.users[0]!;
+    const r = await docker(configDir, ['login', registry.host, '-u', user.username, '--password-stdin'], { input: user.password });
+    expect(r.stdout).toContain('Login Succeeded');
+  });
+
+  it('pushes a multi-layer image', async () => {
+    expect(image.diffIds.length).toBe(4);
+    await docker(configDir, ['tag', image.ref, remote]);
+    const pushed = await docker(configDir, ['push', remote]);
+    digest = pushedDigest(pushed.stdout);
+    expect(pushed.stdout.match(/: Pushed$/gm)?.length).toBe(4);
+  });
+
+  it('pushing the same image again uploads nothing and keeps the digest', async () => {
+    const again = await docker(configDir, ['push', remote]);
+    expect(pushedDigest(again.stdout)).toBe(digest);
+    expect(again.stdout).not.toMatch(/: Pushed$/m);
+    expect(again.stdout.match(/: Layer already exists$/gm)?.length).toBe(4);
+  });
+
+  it('pulls by tag with nothing cached: same layers, same digest', async () => {
+    await forgetLocally();
+    const pulled = await docker(configDir, ['pull', remote]);
+    expect(pulled.stdout).toContain(`Digest: ${digest}`);
+    expect(pulled.stdout.match(/: Pull complete$/gm)?.length).toBe(4);
+    const local = await imageLayers(configDir, remote);
+    expect(local.diffIds).toEqual(image.diffIds);
+    expect(local.id).toBe(image.imageId);
+    expect(local.repoDigests).toContain(`${registry.host}/e2e/app@${digest}`);
+  });
+
+  it('pulls by digest with nothing cached', async () => {
+    const byDigest = `${registry.host}/e2e/app@${digest}`;
+    await forgetLocally(byDigest);
+    await docker(configDir, ['pull', byDigest]);
+    const local = await imageLayers(configDir, byDigest);
+    expect(local.diffIds).toEqual(image.diffIds);
+    expect(local.id).toBe(image.imageId);
+  });
+
+  it('runs the pulled image', async () => {
+    const out = await docker(configDir, ['run', '--rm', '--network', 'none', `${registry.host}/e2e/app@${digest}`]);
+    expect(out.stdout).toMatch(new RegExp(`^hello from ${target.name} [0-9a-f]{8}$`, 'm'));
+  });
+
+  it('fails to pull a tag that does not exist, saying the manifest is unknown', async () => {
+    const r = await run('docker', ['pull', `${registry.host}/e2e/app:no-such-tag`], { env: { ...process.env, DOCKER_CONFIG: configDir } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/manifest unknown|not found/i);
+  });
+
+  it.skipIf(target.name === 'reference')('a pull-only user can pull but not push', async () => {
+    const reader = registry.auth!.users[1]!;
+    const readerConfig = path.join(temp.dir, 'reader-config');
+    await docker(readerConfig, ['login', registry.host, '-u', reader.username, '--password-stdin'], { input: reader.password });
+    await docker(readerConfig, ['pull', remote]);
+    const otherTag = `${registry.host}/e2e/app:from-reader`;
+    await docker(readerConfig, ['tag', remote, otherTag]);
+    const r = await run('docker', ['push', otherTag], { env: { ...process.env, DOCKER_CONFIG: readerConfig } });
+    await run('docker', ['rmi', otherTag], { env: { ...process.env, DOCKER_CONFIG: readerConfig } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/denied|unauthorized|insufficient_scope/i);
+  });
+});
