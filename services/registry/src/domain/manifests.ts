@@ -1,0 +1,162 @@
+// Manifest ingest and lookup: validation (size, schema, references present in the repository),
+// the atomic push (manifest row, tag move, tag history, subject index, outbox event in one
+// transaction), deletes, and the in-process caches that keep manifest GETs off the database.
+import type { Kysely } from '@docksphere/db';
+import { newEvent, type Actor, type DomainEvent } from '@docksphere/events';
+import { RegistryError, digestOf, parseManifest, type ParsedDigest, type ParsedManifest, type Reference } from '@docksphere/oci';
+import * as sql from '../store/registry-store.ts';
+import type { StoredManifest } from '../store/registry-store.ts';
+import { Lru } from './lru.ts';
+
+/** Tag resolutions are trusted this long, so tag moves by other replicas are seen within it. */
+const TAG_TTL_MS = 1000;
+/** A cached manifest is re-checked this often, so a delete on another replica is seen within it. */
+const MANIFEST_RECHECK_MS = 5000;
+
+export interface PushResult {
+  digest: string;
+  subject: string | undefined;
+}
+
+export interface ManifestServiceDeps {
+  db: Kysely<any>;
+  maxManifestBytes: number;
+  onEventsWritten?: (() => void) | undefined;
+}
+
+function key(repository: string, x: string): string {
+  return `${repository}\u0000${x}`;
+}
+
+/** Every blob (config, layers) and child manifest a manifest needs present; foreign layers (with urls) excepted. */
+function references(m: ParsedManifest): { blobs: string[]; manifests: string[] } {
+  const blobs: string[] = [];
+  if (m.config) blobs.push(m.config.digest);
+  for (const l of m.layers) if (!(l.urls && l.urls.length > 0)) blobs.push(l.digest);
+  return { blobs, manifests: m.manifests.map((d) => d.digest) };
+}
+
+export class ManifestService {
+  readonly #tags = new Lru<string, string>({ maxEntries: 50_000 });
+  readonly #manifests = new Lru<string, { manifest: StoredManifest; checkedAt: number }>({
+    maxEntries: 20_000,
+    maxWeight: 64 * 1024 * 1024,
+    weigh: (v) => v.manifest.size + 200,
+  });
+
+  constructor(private readonly deps: ManifestServiceDeps) {}
+
+  /** Resolves a reference to a stored manifest, or undefined. */
+  async find(repository: string, reference: Reference): Promise<StoredManifest | undefined> {
+    const now = Date.now();
+    let digest: string | undefined;
+    if (reference.kind === 'digest') digest = reference.digest.digest;
+    else {
+      const tk = key(repository, reference.tag);
+      digest = this.#tags.get(tk, now);
+      if (digest === undefined) {
+        digest = await sql.resolveTag(this.deps.db, repository, reference.tag);
+        if (digest === undefined) return undefined;
+        this.#tags.set(tk, digest, now + TAG_TTL_MS);
+      }
+    }
+    const mk = key(repository, digest);
+    const cached = this.#manifests.get(mk, now);
+    if (cached && now - cached.checkedAt < MANIFEST_RECHECK_MS) return cached.manifest;
+    const manifest = await sql.getManifest(this.deps.db, repository, digest);
+    if (!manifest) {
+      this.#manifests.delete(mk);
+      return undefined;
+    }
+    this.#manifests.set(mk, { manifest, checkedAt: now });
+    return manifest;
+  }
+
+  /** Validates and stores a pushed manifest, moving the tag if the reference is one. */
+  async push(repository: string, reference: Reference, body: Uint8Array, contentType: string | undefined, actor: Actor): Promise<PushResult> {
+    if (body.byteLength > this.deps.maxManifestBytes) throw tooLarge(body.byteLength, this.deps.maxManifestBytes);
+    const check = parseManifest(body, contentType);
+    if (!check.ok) throw check.error;
+    const m = check.manifest;
+    const digest = reference.kind === 'digest' ? digestOf(body, reference.digest.algorithm) : digestOf(body);
+    if (reference.kind === 'digest' && digest !== reference.digest.digest) {
+      throw new RegistryError('DIGEST_INVALID', 'the manifest body does not match the digest in the URL', { expected: reference.digest.digest, actual: digest });
+    }
+    const refs = references(m);
+    const [missingBlobs, missingManifests] = await Promise.all([
+      sql.missingBlobs(this.deps.db, repository, refs.blobs),
+      sql.missingManifests(this.deps.db, repository, refs.manifests),
+    ]);
+    const missing = [...missingBlobs, ...missingManifests];
+    if (missing.length > 0) {
+      throw new RegistryErrors(missing.map((d) => new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${d}, which is not in repository ${repository}`, { digest: d })));
+    }
+    const tag = reference.kind === 'tag' ? reference.tag : undefined;
+    const event = newEvent('registry.manifest.pushed', actor, {
+      repository,
+      digest,
+      mediaType: m.mediaType,
+      size: body.byteLength,
+      tag,
+      subject: m.subject?.digest,
+      artifactType: m.artifactType,
+    });
+    await this.deps.db.transaction().execute(async (trx) => {
+      await sql.insertManifest(trx, {
+        repository,
+        digest,
+        mediaType: m.mediaType,
+        size: body.byteLength,
+        content: body,
+        subject: m.subject?.digest,
+        artifactType: m.artifactType,
+        annotations: m.annotations,
+      });
+      if (tag !== undefined) await sql.moveTag(trx, repository, tag, digest, actor.subject);
+      await sql.writeEvents(trx, [event]);
+    });
+    if (tag !== undefined) this.#tags.set(key(repository, tag), digest, Date.now() + TAG_TTL_MS);
+    this.deps.onEventsWritten?.();
+    return { digest, subject: m.subject?.digest };
+  }
+
+  async deleteByDigest(repository: string, digest: ParsedDigest, actor: Actor): Promise<void> {
+    const events: DomainEvent[] = [];
+    await this.deps.db.transaction().execute(async (trx) => {
+      const tags = await sql.deleteManifest(trx, repository, digest.digest, actor.subject);
+      if (tags === undefined) throw new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { digest: digest.digest });
+      for (const tag of tags) events.push(newEvent('registry.tag.deleted', actor, { repository, tag, digest: digest.digest }));
+      events.push(newEvent('registry.manifest.deleted', actor, { repository, digest: digest.digest }));
+      await sql.writeEvents(trx, events);
+    });
+    this.#manifests.delete(key(repository, digest.digest));
+    this.#tags.deleteWhere((k) => k.startsWith(`${repository}\u0000`));
+    this.deps.onEventsWritten?.();
+  }
+
+  async deleteTag(repository: string, tag: string, actor: Actor): Promise<void> {
+    await this.deps.db.transaction().execute(async (trx) => {
+      const digest = await sql.deleteTag(trx, repository, tag, actor.subject);
+      if (digest === undefined) throw new RegistryError('MANIFEST_UNKNOWN', 'tag unknown', { tag });
+      await sql.writeEvents(trx, [newEvent('registry.tag.deleted', actor, { repository, tag, digest })]);
+    });
+    this.#tags.delete(key(repository, tag));
+    this.deps.onEventsWritten?.();
+  }
+}
+
+/** Several /v2 errors answered together (the spec allows one or more MANIFEST_BLOB_UNKNOWN). */
+export class RegistryErrors extends Error {
+  constructor(readonly errors: RegistryError[]) {
+    super(errors.map((e) => e.message).join('; '));
+    this.name = 'RegistryErrors';
+  }
+}
+
+/**
+ * 413 per the spec ("SHOULD respond with 413 Payload Too Large"); the code is MANIFEST_INVALID
+ * because SIZE_INVALID means a length that disagrees with the content, which is not the case here.
+ */
+export function tooLarge(size: number, limit: number): RegistryError {
+  return new RegistryError('MANIFEST_INVALID', `manifest is larger than ${limit} bytes`, { size, limit }, { status: 413 });
+}

@@ -1,0 +1,63 @@
+// Image-pulled events, sampled and batched: buffered in memory and written to the outbox in one
+// transaction about once a second (and at close), so a pull never costs its own database write.
+import type { Kysely } from '@docksphere/db';
+import { newEvent, type Actor, type DomainEvent, type EventPayloads } from '@docksphere/events';
+import type { Logger } from '@docksphere/kit';
+import { writeEvents } from '../store/registry-store.ts';
+
+const MAX_BUFFERED = 10_000;
+
+export interface PullEventsDeps {
+  db: Kysely<any>;
+  logger: Logger;
+  sampleRate: number;
+  flushIntervalMs?: number;
+  onEventsWritten?: (() => void) | undefined;
+}
+
+export class PullEvents {
+  #buffer: DomainEvent[] = [];
+  #dropped = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: PullEventsDeps) {}
+
+  record(actor: Actor, payload: EventPayloads['registry.image.pulled']): void {
+    const rate = this.deps.sampleRate;
+    if (rate <= 0 || (rate < 1 && Math.random() >= rate)) return;
+    if (this.#buffer.length >= MAX_BUFFERED) {
+      this.#dropped++;
+      return;
+    }
+    this.#buffer.push(newEvent('registry.image.pulled', actor, payload));
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined;
+      void this.flush();
+    }, this.deps.flushIntervalMs ?? 1000);
+  }
+
+  /** Writes what is buffered; resolves when written (or logged as lost). */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      if (this.#timer) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+      }
+      const batch = this.#buffer;
+      this.#buffer = [];
+      if (this.#dropped > 0) {
+        this.deps.logger.warn({ dropped: this.#dropped }, 'pull events dropped: buffer full');
+        this.#dropped = 0;
+      }
+      if (batch.length === 0) return;
+      try {
+        await this.deps.db.transaction().execute((trx) => writeEvents(trx, batch));
+        this.deps.onEventsWritten?.();
+      } catch (err) {
+        this.deps.logger.error({ err, count: batch.length }, 'writing pull events failed');
+      }
+    });
+    return this.#flushing;
+  }
+}

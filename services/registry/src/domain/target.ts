@@ -1,0 +1,75 @@
+// Turns a /v2 request path into the resource it names. Repository names hold slashes, so the
+// resource is recognised from the end of the path; every part is validated before anyone uses it.
+import { RegistryError, isValidRepositoryName, parseDigest, parseReference, type ParsedDigest, type Reference } from '@docksphere/oci';
+
+export type Target =
+  | { kind: 'base' }
+  | { kind: 'catalog' }
+  | { kind: 'tags'; name: string }
+  | { kind: 'manifest'; name: string; reference: Reference }
+  | { kind: 'blob'; name: string; digest: ParsedDigest }
+  | { kind: 'uploads'; name: string }
+  | { kind: 'upload'; name: string; id: string }
+  | { kind: 'referrers'; name: string; digest: ParsedDigest };
+
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function checkedName(segments: string[]): string {
+  const name = segments.join('/');
+  if (!isValidRepositoryName(name)) throw new RegistryError('NAME_INVALID', 'invalid repository name', { name: name.slice(0, 300) });
+  return name;
+}
+
+function checkedDigest(s: string): ParsedDigest {
+  const d = parseDigest(s);
+  if (!d) throw new RegistryError('DIGEST_INVALID', 'invalid digest: expected sha256:<64 hex> or sha512:<128 hex>', { digest: s.slice(0, 200) });
+  return d;
+}
+
+/**
+ * Parses the path after "/v2" (query string removed). Returns undefined for a path no /v2
+ * endpoint has; throws NAME_INVALID / DIGEST_INVALID / TAG_INVALID for a malformed part.
+ */
+export function parseTarget(rawPath: string): Target | undefined {
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    throw new RegistryError('NAME_INVALID', 'malformed percent-encoding in the request path');
+  }
+  if (path === '/v2' || path === '/v2/') return { kind: 'base' };
+  if (!path.startsWith('/v2/')) return undefined;
+  const rest = path.slice(4);
+  if (rest === '_catalog') return { kind: 'catalog' };
+  const seg = rest.split('/');
+  const n = seg.length;
+  if (n >= 3 && seg[n - 2] === 'tags' && seg[n - 1] === 'list') return { kind: 'tags', name: checkedName(seg.slice(0, n - 2)) };
+  if (n >= 4 && seg[n - 3] === 'blobs' && seg[n - 2] === 'uploads') {
+    const name = checkedName(seg.slice(0, n - 3));
+    const id = seg[n - 1] as string;
+    if (id === '') return { kind: 'uploads', name };
+    // An id we never issue cannot name a session: unknown, not invalid.
+    if (!UPLOAD_ID.test(id)) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'upload session unknown', { id: id.slice(0, 100) });
+    return { kind: 'upload', name, id };
+  }
+  if (n >= 3 && seg[n - 2] === 'blobs') {
+    if (seg[n - 1] === 'uploads') return { kind: 'uploads', name: checkedName(seg.slice(0, n - 2)) };
+    const name = checkedName(seg.slice(0, n - 2));
+    return { kind: 'blob', name, digest: checkedDigest(seg[n - 1] as string) };
+  }
+  if (n >= 3 && seg[n - 2] === 'manifests') {
+    const name = checkedName(seg.slice(0, n - 2));
+    const ref = seg[n - 1] as string;
+    const reference = parseReference(ref);
+    if (!reference) {
+      if (ref.includes(':')) throw new RegistryError('DIGEST_INVALID', 'invalid digest reference', { reference: ref.slice(0, 200) });
+      throw new RegistryError('TAG_INVALID', 'invalid tag: expected [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}', { reference: ref.slice(0, 200) });
+    }
+    return { kind: 'manifest', name, reference };
+  }
+  if (n >= 3 && seg[n - 2] === 'referrers') {
+    const name = checkedName(seg.slice(0, n - 2));
+    return { kind: 'referrers', name, digest: checkedDigest(seg[n - 1] as string) };
+  }
+  return undefined;
+}

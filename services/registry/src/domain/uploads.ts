@@ -1,0 +1,217 @@
+// Blob upload sessions: start, append chunks in order, complete with a verified digest, cancel.
+// Bytes stream request -> digester -> store in one pass; the running sha256 state is kept in memory
+// per (session, size), and rebuilt from the staged bytes when another replica did the last append.
+import { randomUUID } from 'node:crypto';
+import { Transform, pipeline, type Readable } from 'node:stream';
+import type { Kysely } from '@docksphere/db';
+import { RegistryError, createDigester, type Digester, type ParsedDigest } from '@docksphere/oci';
+import type { BlobStore, ByteRange } from '@docksphere/storage';
+import * as sql from '../store/registry-store.ts';
+import { Lru } from './lru.ts';
+
+/** How long a claim holds a session without renewal (a crashed holder blocks it at most this long). */
+const CLAIM_LEASE_SECONDS = 60;
+const CLAIM_RENEW_MS = 20_000;
+
+export interface ChunkHeaders {
+  /** Parsed Content-Range of the chunk, if the client sent one. */
+  contentRange: ByteRange | undefined;
+  /** Content-Length, if the client sent one (absent with chunked transfer encoding). */
+  contentLength: number | undefined;
+}
+
+/** Where the session stands, for the Range/Location headers of a response. */
+export interface UploadProgress {
+  id: string;
+  size: number;
+}
+
+/** The Range header value for `size` staged bytes (distribution answers "0-0" for an empty session). */
+export function uploadRange(size: number): string {
+  return `0-${Math.max(0, size - 1)}`;
+}
+
+function rangeInvalid(message: string, id: string, repository: string, size: number): RegistryError {
+  return new RegistryError('RANGE_INVALID', message, { size }, {
+    headers: { range: uploadRange(size), location: `/v2/${repository}/blobs/uploads/${id}`, 'docker-upload-uuid': id },
+  });
+}
+
+/** Counts and hashes the bytes flowing through; fails the stream when the count disagrees with the declared length. */
+class Meter extends Transform {
+  bytes = 0;
+  constructor(
+    private readonly digester: Digester | undefined,
+    private readonly expected: number | undefined,
+  ) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
+    this.bytes += chunk.length;
+    if (this.expected !== undefined && this.bytes > this.expected) {
+      cb(new RegistryError('SIZE_INVALID', `body is longer than the declared ${this.expected} bytes`));
+      return;
+    }
+    this.digester?.update(chunk);
+    cb(null, chunk);
+  }
+  override _flush(cb: (err?: Error | null) => void): void {
+    if (this.expected !== undefined && this.bytes !== this.expected) cb(new RegistryError('SIZE_INVALID', `body has ${this.bytes} bytes, ${this.expected} were declared`));
+    else cb();
+  }
+}
+
+export interface UploadSessionsDeps {
+  db: Kysely<any>;
+  store: BlobStore;
+  /** Called with a blob once it is committed and linked (the caller updates its caches). */
+  onLinked?: (repository: string, digest: string, size: number) => void;
+}
+
+export class UploadSessions {
+  /** sha256 state of recent sessions, valid only for the recorded size. */
+  readonly #hashes = new Lru<string, { size: number; digester: Digester }>({ maxEntries: 4096 });
+
+  constructor(private readonly deps: UploadSessionsDeps) {}
+
+  async start(repository: string): Promise<UploadProgress> {
+    const id = randomUUID();
+    await this.deps.store.startUpload(id);
+    try {
+      await sql.createUpload(this.deps.db, id, repository);
+    } catch (err) {
+      await this.deps.store.abortUpload(id).catch(() => undefined);
+      throw err;
+    }
+    return { id, size: 0 };
+  }
+
+  async status(repository: string, id: string): Promise<UploadProgress> {
+    const row = await sql.getUpload(this.deps.db, id, repository);
+    if (!row) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'upload session unknown', { id });
+    return { id, size: row.size };
+  }
+
+  /** PATCH: appends one chunk, in order. */
+  async append(repository: string, id: string, body: Readable, headers: ChunkHeaders): Promise<UploadProgress> {
+    return this.#withClaim(repository, id, async (token, size) => {
+      const newSize = await this.#appendChunk(repository, id, size, body, headers);
+      await this.#release(id, token, newSize);
+      return { id, size: newSize };
+    });
+  }
+
+  /** PUT: appends the optional last chunk, verifies the digest of the whole blob, commits and links it. */
+  async complete(repository: string, id: string, digest: ParsedDigest, body: Readable | undefined, headers: ChunkHeaders): Promise<UploadProgress> {
+    return this.#withClaim(repository, id, async (_token, size) => {
+      const finalSize = body ? await this.#appendChunk(repository, id, size, body, headers) : size;
+      const actual = await this.#finishDigest(id, finalSize, digest);
+      if (actual !== digest.digest) {
+        // Nothing is committed: the staged bytes and the session go, so no half state remains.
+        await this.#discard(repository, id);
+        throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.digest, size: finalSize });
+      }
+      await this.deps.store.commitUpload(id, digest.digest, finalSize);
+      await this.deps.db.transaction().execute(async (trx) => {
+        await sql.linkBlob(trx, repository, digest.digest, finalSize);
+        await sql.deleteUpload(trx, id, repository);
+      });
+      this.#hashes.delete(id);
+      this.deps.onLinked?.(repository, digest.digest, finalSize);
+      return { id, size: finalSize };
+    });
+  }
+
+  /** POST ?digest=: a whole blob in one request, through a short-lived session so an aborted transfer is swept. */
+  async monolithic(repository: string, digest: ParsedDigest, body: Readable, contentLength: number | undefined): Promise<number> {
+    const { id } = await this.start(repository);
+    try {
+      const done = await this.complete(repository, id, digest, body, { contentRange: undefined, contentLength });
+      return done.size;
+    } catch (err) {
+      await this.#discard(repository, id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async cancel(repository: string, id: string): Promise<void> {
+    const deleted = await sql.deleteUpload(this.deps.db, id, repository);
+    if (!deleted) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'upload session unknown', { id });
+    this.#hashes.delete(id);
+    await this.deps.store.abortUpload(id);
+  }
+
+  async #discard(repository: string, id: string): Promise<void> {
+    this.#hashes.delete(id);
+    await sql.deleteUpload(this.deps.db, id, repository);
+    await this.deps.store.abortUpload(id);
+  }
+
+  async #release(id: string, token: string, size: number | undefined): Promise<void> {
+    const still = await sql.releaseUpload(this.deps.db, id, token, size);
+    if (!still) {
+      this.#hashes.delete(id);
+      throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'upload session was cancelled or expired', { id });
+    }
+  }
+
+  /** Runs fn while holding the session's claim, renewing the lease; releases it (size unchanged) on failure. */
+  async #withClaim<T>(repository: string, id: string, fn: (token: string, size: number) => Promise<T>): Promise<T> {
+    const token = randomUUID();
+    const claim = await sql.claimUpload(this.deps.db, id, repository, token, CLAIM_LEASE_SECONDS);
+    if (!claim.ok) {
+      if (claim.reason === 'unknown') throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'upload session unknown', { id });
+      throw new RegistryError('BLOB_UPLOAD_INVALID', 'another request is writing to this upload session', { size: claim.size }, {
+        status: 416,
+        headers: { range: uploadRange(claim.size), location: `/v2/${repository}/blobs/uploads/${id}`, 'docker-upload-uuid': id },
+      });
+    }
+    const renew = setInterval(() => {
+      sql.renewUploadClaim(this.deps.db, id, token, CLAIM_LEASE_SECONDS).catch(() => undefined);
+    }, CLAIM_RENEW_MS);
+    renew.unref();
+    try {
+      return await fn(token, claim.size);
+    } catch (err) {
+      await sql.releaseUpload(this.deps.db, id, token, undefined).catch(() => undefined);
+      throw err;
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  async #appendChunk(repository: string, id: string, size: number, body: Readable, headers: ChunkHeaders): Promise<number> {
+    const { contentRange, contentLength } = headers;
+    let expected = contentLength;
+    if (contentRange) {
+      if (contentRange.start !== size) throw rangeInvalid(`chunk starts at ${contentRange.start}, the upload has ${size} bytes`, id, repository, size);
+      const rangeLength = contentRange.end - contentRange.start + 1;
+      if (contentLength !== undefined && contentLength !== rangeLength) {
+        throw new RegistryError('SIZE_INVALID', `Content-Range names ${rangeLength} bytes, Content-Length ${contentLength}`);
+      }
+      expected = rangeLength;
+    }
+    const known = this.#hashes.get(id);
+    const digester = known && known.size === size ? known.digester : size === 0 ? createDigester('sha256') : undefined;
+    // The old state is consumed by this append whatever happens; it is stored again only on success.
+    this.#hashes.delete(id);
+    const meter = new Meter(digester, expected);
+    pipeline(body, meter, () => undefined);
+    const { size: newSize } = await this.deps.store.appendUpload(id, size, meter);
+    if (newSize !== size + meter.bytes) throw new Error(`store reported ${newSize} staged bytes, expected ${size + meter.bytes}`);
+    if (digester) this.#hashes.set(id, { size: newSize, digester });
+    return newSize;
+  }
+
+  async #finishDigest(id: string, size: number, want: ParsedDigest): Promise<string> {
+    const known = this.#hashes.get(id);
+    this.#hashes.delete(id);
+    if (known && known.size === size && want.algorithm === 'sha256') return known.digester.digest();
+    const digester = createDigester(want.algorithm);
+    if (size > 0) {
+      const staged = await this.deps.store.readUpload(id, size);
+      for await (const chunk of staged) digester.update(chunk as Buffer);
+    }
+    return digester.digest();
+  }
+}

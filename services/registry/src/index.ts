@@ -1,0 +1,23 @@
+// @docksphere/registry: the OCI Distribution 1.1 /v2 API as a Fastify plugin, its migrations,
+// token verification and the abandoned-upload sweeper.
+import type { Kysely } from '@docksphere/db';
+import { migrate } from '@docksphere/db';
+import type { RegistryServiceDeps } from './context.ts';
+import { startUploadSweeper } from './domain/expiry.ts';
+import { REGISTRY_SCHEMA, registryMigrations } from './store/migrations/index.ts';
+
+export type { RegistryServiceDeps } from './context.ts';
+export { registryPlugin } from './plugin.ts';
+export { createTokenVerifier, ALLOWED_ALGORITHMS, type TokenVerifier, type TokenVerifierOptions, type TokenVerification } from './auth/verifier.ts';
+export { sweepExpiredUploads } from './domain/expiry.ts';
+export { REGISTRY_SCHEMA } from './store/migrations/index.ts';
+
+/** Applies the registry schema's migrations (idempotent; safe with several replicas starting at once). */
+export async function migrateRegistry(db: Kysely<any>): Promise<void> {
+  await migrate(db, REGISTRY_SCHEMA, registryMigrations);
+}
+
+/** Starts the sweeper that removes upload sessions idle longer than config.uploadTtlSeconds. */
+export function startUploadExpiry(deps: Pick<RegistryServiceDeps, 'db' | 'store' | 'logger' | 'config'>, intervalMs: number): { stop(): Promise<void> } {
+  return startUploadSweeper({ db: deps.db, store: deps.store, logger: deps.logger, uploadTtlSeconds: deps.config.uploadTtlSeconds }, intervalMs);
+}

@@ -1,0 +1,48 @@
+// Distributed mode: config -> database -> migrations -> blob store -> token verifier -> listening
+// registry process, with graceful shutdown on SIGTERM/SIGINT.
+import Fastify from 'fastify';
+import { openDatabase } from '@docksphere/db';
+import { createLogger, loadConfig } from '@docksphere/kit';
+import { createBlobStore } from '@docksphere/storage';
+import { createTokenVerifier, migrateRegistry, registryPlugin, startUploadExpiry } from './index.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.server.logLevel, name: 'registry' });
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  await migrateRegistry(database.db);
+  const store = createBlobStore(config.storage);
+  const auth = config.registry.auth;
+  const verifier =
+    auth.mode === 'none'
+      ? undefined
+      : createTokenVerifier({ issuer: auth.issuer, audience: auth.service, jwksUrl: auth.jwksUrl, publicKeyFile: auth.publicKeyFile });
+  const app = Fastify({ loggerInstance: logger, trustProxy: true, maxParamLength: 1024 });
+  await app.register(registryPlugin({ db: database.db, store, config: config.registry, logger, verifier, accelPrefix: config.storage.accelPrefix }));
+  const expiry = startUploadExpiry({ db: database.db, store, logger, config: config.registry }, 60_000);
+  await app.listen({ host: config.server.host, port: config.server.port });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'registry shutting down');
+    try {
+      await app.close();
+      await expiry.stop();
+      await store.close();
+      await database.close();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,8 @@
+// The registry schema's migrations, in order; migrateRegistry applies them at start-up.
+import type { Migration } from '@docksphere/db';
+import { outboxMigration } from '@docksphere/events';
+import { registrySchemaMigration } from './001_registry_schema.ts';
+
+export const REGISTRY_SCHEMA = 'registry';
+
+export const registryMigrations: readonly Migration[] = [outboxMigration(REGISTRY_SCHEMA), registrySchemaMigration];
