@@ -22,15 +22,10 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { BlobRead, BlobStat, BlobStore, ByteRange, DirectLocation } from './blob-store.ts';
 import { InvalidOffsetError, UploadNotFoundError } from './errors.ts';
+import { contiguousEnd, covering, MAX_COPY, partCopyPlan, type PartCopy, type Piece, type StagedChunk } from './s3-chunks.ts';
 import { blobRelativePath, checkCount, checkedUploadId, checkRange, STREAM_HIGH_WATER_MARK } from './layout.ts';
 
 const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
-/** S3's floor for every part of a multipart upload but the last. */
-const MIN_PART = 5 * MiB;
-/** S3's ceiling for one CopyObject or one UploadPartCopy range. */
-const MAX_COPY = 5 * GiB;
-const MAX_PARTS = 10_000;
 /** Parts lib-storage buffers in memory per streamed upload: queue depth x part size is the bound. */
 const STREAM_PART_SIZE = 8 * MiB;
 const STREAM_QUEUE = 2;
@@ -51,19 +46,6 @@ export interface S3BlobStoreOptions {
   redirect: boolean;
   /** Key prefix ("" or ending in "/"), to share a bucket. */
   prefix?: string;
-}
-
-interface StagedChunk {
-  key: string;
-  offset: number;
-  size: number;
-}
-
-/** The bytes of one chunk that belong to a committed or read-back range: [0, length). */
-interface Piece {
-  key: string;
-  size: number;
-  length: number;
 }
 
 interface UploadListing {
@@ -407,52 +389,3 @@ function take(source: Readable, n: number): Readable {
   return Readable.from(firstBytes(), { objectMode: false, highWaterMark: STREAM_HIGH_WATER_MARK });
 }
 
-interface PartCopy {
-  key: string;
-  start: number;
-  end: number;
-}
-
-/** Where the contiguous run of chunks starting at 0 ends. */
-function contiguousEnd(chunks: StagedChunk[]): number {
-  let end = 0;
-  for (const chunk of chunks) {
-    if (chunk.size === 0) continue;
-    if (chunk.offset !== end) break;
-    end += chunk.size;
-  }
-  return end;
-}
-
-/** The chunk bytes that make up the first `size` staged bytes, or InvalidOffsetError if fewer are staged. */
-function covering(id: string, chunks: StagedChunk[], size: number): Piece[] {
-  const pieces: Piece[] = [];
-  let end = 0;
-  for (const chunk of chunks) {
-    if (end >= size) break;
-    if (chunk.size === 0) continue;
-    if (chunk.offset !== end) break;
-    pieces.push({ key: chunk.key, size: chunk.size, length: Math.min(chunk.size, size - end) });
-    end += chunk.size;
-  }
-  if (end < size) throw new InvalidOffsetError(id, size, end);
-  return pieces;
-}
-
-/**
- * Splits pieces into UploadPartCopy ranges, or undefined when S3's part rules forbid it: every
- * part but the last must be at least 5 MiB, none over 5 GiB, at most 10,000 parts.
- */
-function partCopyPlan(pieces: Piece[]): PartCopy[] | undefined {
-  const parts: PartCopy[] = [];
-  for (const [i, piece] of pieces.entries()) {
-    if (i < pieces.length - 1 && piece.length < MIN_PART) return undefined;
-    // Equal ranges rather than 5 GiB + remainder, so no range falls under the 5 MiB floor.
-    const count = Math.ceil(piece.length / MAX_COPY);
-    const step = Math.ceil(piece.length / count);
-    for (let start = 0; start < piece.length; start += step) {
-      parts.push({ key: piece.key, start, end: Math.min(start + step, piece.length) - 1 });
-    }
-  }
-  return parts.length <= MAX_PARTS ? parts : undefined;
-}

@@ -128,16 +128,18 @@ export function blobStoreContract(getStore: () => BlobStore): void {
     const store = getStore();
     const head = randomBytes(500);
     const { id } = await stage(store, [head]);
-    // This append succeeds in the store, but the caller never records size 800 (say its DB write failed)...
+    // These appends succeed in the store, but the caller never records sizes 800 and 1000 (say its
+    // DB writes failed)...
     expect(await store.appendUpload(id, 500, Readable.from([randomBytes(300)]))).toEqual({ size: 800 });
-    // ...so it retries at the offset it did record: the 300 bytes are replaced, not kept.
-    const tail = randomBytes(100);
-    expect(await store.appendUpload(id, 500, Readable.from([tail]))).toEqual({ size: 600 });
+    expect(await store.appendUpload(id, 800, Readable.from([randomBytes(200)]))).toEqual({ size: 1000 });
+    // ...so it retries at the offset it did record: everything past 500 is replaced, not kept.
+    const tail = randomBytes(300);
+    expect(await store.appendUpload(id, 500, Readable.from([tail]))).toEqual({ size: 800 });
     const expected = Buffer.concat([head, tail]);
-    expect((await buffer(await store.readUpload(id, 600))).equals(expected)).toBe(true);
-    await expect(store.readUpload(id, 601)).rejects.toMatchObject({ name: 'InvalidOffsetError' });
+    expect((await buffer(await store.readUpload(id, 800))).equals(expected)).toBe(true);
+    await expect(store.readUpload(id, 801)).rejects.toMatchObject({ name: 'InvalidOffsetError' });
     const digest = sha256(expected);
-    await store.commitUpload(id, digest, 600);
+    await store.commitUpload(id, digest, 800);
     expect((await readAll(store, digest)).equals(expected)).toBe(true);
   });
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { CreateMultipartUploadCommand, AbortMultipartUploadCommand, ListObjectsV2Command, PutObjectCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { expect, it } from 'vitest';
 import { S3BlobStore, type S3BlobStoreOptions } from '../src/index.ts';
-import { sha256 } from './blob-store.contract.ts';
+import { failingBody, sha256 } from './blob-store.contract.ts';
 
 const MiB = 1024 * 1024;
 
@@ -48,6 +48,26 @@ export function s3DriverSuite(getStore: () => S3BlobStore, options: () => S3Blob
     expect(await keysUnder(store, prefix)).toEqual([]);
     const hex = digest.slice('sha256:'.length);
     expect(await keysUnder(store, `${store.prefix}blobs/sha256/${hex.slice(0, 2)}/`)).toContain(`${store.prefix}blobs/sha256/${hex.slice(0, 2)}/${hex}`);
+  });
+
+  it('streams a long append as a multipart upload, and a long append that fails leaves nothing staged', async () => {
+    const store = getStore();
+    const id = randomUUID();
+    await store.startUpload(id);
+    const head = randomBytes(20 * MiB);
+    expect(await store.appendUpload(id, 0, Readable.from([head.subarray(0, 7 * MiB), head.subarray(7 * MiB)]))).toEqual({ size: 20 * MiB });
+    await expect(store.appendUpload(id, 20 * MiB, failingBody(randomBytes(12 * MiB)))).rejects.toThrow('client connection reset');
+    const prefix = `${store.prefix}uploads/${id}/`;
+    expect((await keysUnder(store, prefix)).sort()).toEqual([`${prefix}0000000000000000`, `${prefix}started`]);
+    await expect(store.readUpload(id, 20 * MiB + 1)).rejects.toMatchObject({ name: 'InvalidOffsetError' });
+    const digest = sha256(head);
+    await store.commitUpload(id, digest, 20 * MiB);
+    expect(await store.stat(digest)).toEqual({ exists: true, size: 20 * MiB });
+    const read = await store.read(digest, { start: 8 * MiB - 1, end: 8 * MiB });
+    if (!read.exists) throw new Error('absent');
+    const got: Buffer[] = [];
+    for await (const part of read.body) got.push(part as Buffer);
+    expect(Buffer.concat(got).equals(head.subarray(8 * MiB - 1, 8 * MiB + 1))).toBe(true);
   });
 
   it('offers a presigned URL that serves the blob when redirects are on, and nothing when off', async () => {
