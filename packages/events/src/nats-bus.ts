@@ -181,8 +181,9 @@ export class NatsJetStreamBus implements EventBus {
   /** @internal Consumer configuration for one subscription. */
   consumerConfig(pattern: string, durable: string): Partial<ConsumerConfig> {
     const { maxDeliver, ackWaitMs } = this.settings;
-    // Unacked deliveries (a crashed consumer) come back after ackWait, then progressively later.
-    const backoff = [1, 2, 4, 8, 16].slice(0, Math.max(0, maxDeliver - 1)).map((f) => nanos(ackWaitMs * f));
+    // The retry back-off is applied by the subscriber as a nak delay (retryDelaysMs), not as the
+    // consumer's server-side `backoff`: nats-server 2.9 lets `backoff` override explicit nak delays.
+    // ack_wait only brings back deliveries nobody answered (a crashed consumer).
     return {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
@@ -190,7 +191,6 @@ export class NatsJetStreamBus implements EventBus {
       filter_subject: `${SUBJECT_PREFIX}${pattern}`,
       max_deliver: maxDeliver,
       ack_wait: nanos(ackWaitMs),
-      ...(backoff.length > 0 ? { backoff } : {}),
       max_ack_pending: 256,
     };
   }
@@ -204,7 +204,8 @@ export class NatsJetStreamBus implements EventBus {
         throw new Error(`consumer ${durable} already exists for ${info.config.filter_subject}, not ${config.filter_subject}: use another durable name`);
       }
       const { durable_name: _d, deliver_policy: _p, filter_subject: _f, ...updatable } = config;
-      await this.jsm.consumers.update(this.stream, durable, updatable);
+      const drifted = (Object.keys(updatable) as (keyof typeof updatable)[]).some((k) => JSON.stringify(info.config[k]) !== JSON.stringify(updatable[k]));
+      if (drifted) await this.jsm.consumers.update(this.stream, durable, updatable);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       await this.jsm.consumers.add(this.stream, config);
@@ -297,7 +298,8 @@ class NatsSubscription implements Subscription {
     } catch (err) {
       // A message no handler could ever accept: drop it for good instead of redelivering it forever.
       this.log.error({ ...where, err: errorMessage(err) }, 'malformed event message terminated');
-      msg.term('malformed event');
+      // No reason text: nats-server 2.9 does not parse "+TERM <reason>" and would leave it pending.
+      msg.term();
       return;
     }
     // Tell the server the handler is still at it, so a slow handler is not redelivered concurrently.
@@ -314,7 +316,7 @@ class NatsSubscription implements Subscription {
       const attempt = msg.info.deliveryCount; // 1 on the first delivery
       if (attempt >= maxDeliver) {
         this.log.error({ ...where, eventId: event.id, type: event.type, err: errorMessage(err) }, 'event handler failed on the last delivery; giving up on this event');
-        msg.term('handler failed');
+        msg.term();
         return;
       }
       const delay = retryDelaysMs[Math.min(attempt - 1, retryDelaysMs.length - 1)] ?? 1_000;
