@@ -23,6 +23,16 @@ export interface EventPayloads {
   'registry.tag.deleted': { repository: string; tag: string; digest: string };
   'registry.image.pulled': { repository: string; digest: string; reference: string; mediaType: string };
   'registry.blob.mounted': { repository: string; digest: string; from?: string | undefined };
+  'auth.user.created': { userId: string; username: string; source: 'local' | 'ldap' | 'bootstrap' | 'admin' | 'signup' };
+  'auth.user.login': { userId: string; username: string; method: 'password' | 'ldap' | 'access-token' | 'robot' | 'refresh-token'; channel: 'console' | 'docker' };
+  'auth.login.failed': { username: string; reason: 'bad-credentials' | 'disabled' | 'two-factor-required' | 'two-factor-invalid' | 'rate-limited'; channel: 'console' | 'docker' };
+  'auth.user.logout': { userId: string; username: string; everywhere: boolean };
+  'auth.user.disabled': { userId: string; username: string; disabled: boolean };
+  'auth.password.changed': { userId: string; username: string };
+  'auth.password.reset': { userId: string; username: string; stage: 'requested' | 'completed' };
+  'auth.token.created': { tokenId: string; kind: 'access-token' | 'robot'; name: string; owner: string; scopes: string[]; expiresAt?: string | undefined };
+  'auth.token.revoked': { tokenId: string; kind: 'access-token' | 'robot'; name: string; owner: string };
+  'auth.twofactor.changed': { userId: string; username: string; change: 'enabled' | 'disabled' | 'backup-codes-regenerated' | 'admin-reset' | 'backup-code-used' };
 }
 
 export type EventType = keyof EventPayloads;

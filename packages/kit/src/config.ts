@@ -86,6 +86,50 @@ export interface RegistryConfig {
   pullEventSampleRate: number;
 }
 
+/** The auth service: accounts, sessions, 2FA, access tokens, LDAP, the Docker token service. */
+export interface AuthConfig {
+  /** Site admin created on first start; its password comes from ADMIN_PASSWORD or is generated once. */
+  adminUsername: string;
+  adminPassword: string | undefined;
+  adminEmail: string;
+  signupPolicy: 'open' | 'invite-only' | 'admin-only';
+  /** Lifetime of registry bearer tokens (at least 60 s, as the Docker token spec asks). */
+  tokenTtlSeconds: number;
+  /** Lifetime of console access JWTs; the refresh cookie lives refreshTtlSeconds. */
+  sessionTtlSeconds: number;
+  refreshTtlSeconds: number;
+  /** Signing keys: a directory of PEM files (generated there on first start when keyGenerate). */
+  keysDir: string;
+  /** Explicit signing key file (distributed mode, mounted secret); overrides the newest key in keysDir. */
+  signingKeyFile: string | undefined;
+  keyGenerate: boolean;
+  keyAlgorithm: 'ES256' | 'RS256';
+  /** Where granted actions come from: the built-in rule, or metadata's POST /internal/access. */
+  accessPolicy: 'builtin' | 'metadata';
+  metadataUrl: string | undefined;
+  /** redis://… for shared rate limits (distributed); unset keeps them in memory. */
+  redisUrl: string | undefined;
+  /** smtp://… or smtps://…; unset means password-reset mail cannot be sent (logged, never the link). */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** Cookies get the Secure flag; default on when publicUrl is https. */
+  secureCookies: boolean;
+  resetTtlSeconds: number;
+  rateLimit: { loginPerIpPerMinute: number; loginPerAccountPerMinute: number; tokenPerIpPerMinute: number; resetPerIpPerHour: number; failuresBeforeDelay: number };
+  ldap: {
+    url: string | undefined;
+    /** DN of the user to bind as, with {username} replaced (escaped), e.g. uid={username},ou=people,dc=example,dc=org. */
+    userDnTemplate: string;
+    groupBaseDn: string | undefined;
+    groupFilter: string;
+    /** Group grants until metadata owns teams: "dev=foo/img/*:pull,push;ops=*:pull". */
+    groupGrants: string | undefined;
+    emailAttribute: string;
+    displayNameAttribute: string;
+    timeoutMs: number;
+  };
+}
+
 export interface EventsConfig {
   /** nats://… for JetStream; unset means the in-process bus. */
   natsUrl: string | undefined;
@@ -97,6 +141,7 @@ export interface DockSphereConfig {
   storage: StorageConfig;
   registry: RegistryConfig;
   events: EventsConfig;
+  auth: AuthConfig;
   dataDir: string;
 }
 
@@ -147,5 +192,49 @@ export function loadConfig(env: Env = process.env): DockSphereConfig {
       pullEventSampleRate,
     },
     events: { natsUrl: read(env, 'NATS_URL') },
+    auth: loadAuthConfig(env, dataDir, publicUrl),
+  };
+}
+
+function loadAuthConfig(env: Env, dataDir: string, publicUrl: string): AuthConfig {
+  const tokenTtlSeconds = int(env, 'TOKEN_TTL_SECONDS', 300);
+  if (tokenTtlSeconds < 60) throw new ConfigError(`TOKEN_TTL_SECONDS must be at least 60, got ${tokenTtlSeconds}`);
+  const signingKeyFile = read(env, 'AUTH_SIGNING_KEY_FILE');
+  return {
+    adminUsername: read(env, 'ADMIN_USERNAME') ?? 'admin',
+    adminPassword: read(env, 'ADMIN_PASSWORD'),
+    adminEmail: read(env, 'ADMIN_EMAIL') ?? 'admin@localhost',
+    signupPolicy: oneOf(env, 'SIGNUP_POLICY', ['open', 'invite-only', 'admin-only'] as const, 'admin-only'),
+    tokenTtlSeconds,
+    sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 600),
+    refreshTtlSeconds: int(env, 'REFRESH_TTL_SECONDS', 14 * 24 * 3600),
+    keysDir: path.resolve(read(env, 'AUTH_KEYS_DIR') ?? path.join(dataDir, 'auth-keys')),
+    signingKeyFile: signingKeyFile ? path.resolve(signingKeyFile) : undefined,
+    keyGenerate: bool(env, 'AUTH_KEYS_GENERATE', signingKeyFile === undefined),
+    keyAlgorithm: oneOf(env, 'AUTH_KEY_ALGORITHM', ['ES256', 'RS256'] as const, 'ES256'),
+    accessPolicy: oneOf(env, 'AUTH_ACCESS_POLICY', ['builtin', 'metadata'] as const, 'builtin'),
+    metadataUrl: read(env, 'METADATA_URL'),
+    redisUrl: read(env, 'REDIS_URL'),
+    smtpUrl: read(env, 'SMTP_URL'),
+    mailFrom: read(env, 'MAIL_FROM') ?? 'DockSphere <no-reply@localhost>',
+    secureCookies: bool(env, 'SECURE_COOKIES', publicUrl.startsWith('https:')),
+    resetTtlSeconds: int(env, 'PASSWORD_RESET_TTL_SECONDS', 3600),
+    rateLimit: {
+      loginPerIpPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_IP', 30),
+      loginPerAccountPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_ACCOUNT', 10),
+      tokenPerIpPerMinute: int(env, 'RATE_LIMIT_TOKEN_PER_IP', 600),
+      resetPerIpPerHour: int(env, 'RATE_LIMIT_RESET_PER_IP', 10),
+      failuresBeforeDelay: int(env, 'LOGIN_FAILURES_BEFORE_DELAY', 5),
+    },
+    ldap: {
+      url: read(env, 'LDAP_URL'),
+      userDnTemplate: read(env, 'LDAP_USER_DN_TEMPLATE') ?? 'uid={username},ou=people,dc=example,dc=org',
+      groupBaseDn: read(env, 'LDAP_GROUP_BASE_DN'),
+      groupFilter: read(env, 'LDAP_GROUP_FILTER') ?? '(&(objectClass=groupOfNames)(member={dn}))',
+      groupGrants: read(env, 'LDAP_GROUP_GRANTS'),
+      emailAttribute: read(env, 'LDAP_EMAIL_ATTRIBUTE') ?? 'mail',
+      displayNameAttribute: read(env, 'LDAP_DISPLAY_NAME_ATTRIBUTE') ?? 'cn',
+      timeoutMs: int(env, 'LDAP_TIMEOUT_MS', 5000),
+    },
   };
 }

@@ -1,0 +1,69 @@
+// Site-admin user management: list, create, disable/enable, grant admin, invites.
+import type { FastifyInstance } from 'fastify';
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ApiError } from '@docksphere/kit';
+import type { AuthContext } from '../context.ts';
+import { createLocalAccount, EMAIL_PATTERN } from '../domain/accounts.ts';
+import { actor, recordEvent } from '../domain/events.ts';
+import { MAX_PASSWORD_LENGTH } from '../domain/passwords.ts';
+import { newSecret, secretDigest, secretPrefix } from '../domain/secrets.ts';
+import { USERNAME_PATTERN } from '../domain/usernames.ts';
+import { insertInvite } from '../store/invites.ts';
+import { revokeUserSessions } from '../store/sessions.ts';
+import { findUserByUsername, listUsers, updateUser, userView } from '../store/users.ts';
+import { inTransaction, originOf, requireAdmin } from './http.ts';
+
+const NewUser = Type.Object({
+  username: Type.String({ minLength: 2, maxLength: 64, pattern: USERNAME_PATTERN }),
+  email: Type.String({ maxLength: 320, pattern: EMAIL_PATTERN }),
+  displayName: Type.Optional(Type.String({ maxLength: 128 })),
+  password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
+  admin: Type.Optional(Type.Boolean()),
+});
+const UserChange = Type.Object({ disabled: Type.Optional(Type.Boolean()), admin: Type.Optional(Type.Boolean()) });
+const Username = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
+const ListQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), after: Type.Optional(Type.String({ maxLength: 64 })) });
+const NewInvite = Type.Object({ email: Type.Optional(Type.String({ maxLength: 320, pattern: EMAIL_PATTERN })), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })) });
+
+export async function adminRoutes(app: FastifyInstance, ctx: AuthContext): Promise<void> {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  r.get('/api/auth/admin/users', { schema: { querystring: ListQuery } }, async (request) => {
+    await requireAdmin(ctx, request);
+    const limit = request.query.limit ?? 100;
+    const users = await listUsers(ctx.db, { limit, after: request.query.after });
+    return { users: users.map(userView), next: users.length === limit ? users[users.length - 1]?.username : undefined };
+  });
+
+  r.post('/api/auth/admin/users', { schema: { body: NewUser } }, async (request, reply) => {
+    const admin = await requireAdmin(ctx, request);
+    const user = await inTransaction(ctx, (trx) =>
+      createLocalAccount(trx, request.body, 'admin', { subject: `user:${admin.user.id}`, name: admin.user.username, origin: originOf(request) }),
+    );
+    return reply.code(201).send({ user: userView(user) });
+  });
+
+  r.patch('/api/auth/admin/users/:username', { schema: { params: Username, body: UserChange } }, async (request) => {
+    const admin = await requireAdmin(ctx, request);
+    const user = await findUserByUsername(ctx.db, request.params.username);
+    if (!user) throw new ApiError('NOT_FOUND', 'no such user');
+    const { disabled, admin: makeAdmin } = request.body;
+    if (user.id === admin.user.id && (disabled === true || makeAdmin === false)) throw new ApiError('CONFLICT', 'you cannot disable yourself or drop your own admin role');
+    await inTransaction(ctx, async (trx) => {
+      await updateUser(trx, user.id, { ...(disabled !== undefined ? { disabled } : {}), ...(makeAdmin !== undefined ? { is_admin: makeAdmin } : {}) });
+      if (disabled !== undefined && disabled !== user.disabled) {
+        if (disabled) await revokeUserSessions(trx, user.id);
+        await recordEvent(trx, 'auth.user.disabled', actor(`user:${admin.user.id}`, admin.user.username, originOf(request)), { userId: user.id, username: user.username, disabled });
+      }
+    });
+    return { user: userView({ ...user, disabled: disabled ?? user.disabled, is_admin: makeAdmin ?? user.is_admin }) };
+  });
+
+  r.post('/api/auth/admin/invites', { schema: { body: NewInvite } }, async (request, reply) => {
+    const admin = await requireAdmin(ctx, request);
+    const code = newSecret(secretPrefix.invite);
+    const expiresAt = new Date(Date.now() + (request.body.expiresInDays ?? 7) * 86400_000);
+    const id = await insertInvite(ctx.db, { codeHash: secretDigest(code), email: request.body.email, createdBy: admin.user.id, expiresAt });
+    return reply.code(201).header('cache-control', 'no-store').send({ id, code, email: request.body.email ?? null, expiresAt: expiresAt.toISOString() });
+  });
+}
