@@ -94,6 +94,16 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
     expect(local.id).toBe(image.imageId);
   });
 
+  it.skipIf(target.name !== 'distributed')('behind NGINX, layer bytes are sent by NGINX from the storage dir (X-Accel-Redirect)', () => {
+    const blobGets = registry
+      .frontAccessLog!()
+      .split('\n')
+      .filter((line) => /"GET \/v2\/e2e\/app\/blobs\/sha256:[0-9a-f]{64} HTTP\/1\.1" 200 /.test(line));
+    // Two uncached pulls: each fetched the config and the four layers.
+    expect(blobGets.length).toBeGreaterThanOrEqual(10);
+    expect(blobGets.filter((line) => !line.endsWith('accel=1'))).toEqual([]);
+  });
+
   it('runs the pulled image', async () => {
     const out = await docker(configDir, ['run', '--rm', '--network', 'none', `${registry.host}/e2e/app@${digest}`]);
     expect(out.stdout).toMatch(new RegExp(`^hello from ${target.name} [0-9a-f]{8}$`, 'm'));

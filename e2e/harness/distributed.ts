@@ -1,7 +1,7 @@
 // Starts DockSphere's distributed mode for e2e: a real Postgres and NATS (infra), the registry's
 // own bundle (services/registry/dist/main.mjs) with filesystem storage and X-Accel blob serving,
 // the token issuer, and NGINX in front rendered from nginx/nginx.conf. Clients talk to NGINX only.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, makeTempDir, readNginxTemplate, renderNginxTemplate, startNats, startNginx, startPostgres, type RunningNginx } from '@docksphere/infra';
 import { authEnv } from './all-in-one.ts';
@@ -105,6 +105,7 @@ export async function startDistributed(opts: DistributedOptions = {}): Promise<R
       nginx,
       registries,
       databaseUrl: pg.url,
+      frontAccessLog: () => readFileSync(path.join(nginx.prefix, 'logs', 'access.log'), 'utf8'),
       logs: () => [...registries.map((r) => `--- ${r.name}\n${r.logs()}`), `--- nginx error.log\n${nginx.errorLog()}`].join('\n'),
       stop: stopAll,
     };

@@ -13,8 +13,17 @@ export const bundles = {
 
 /** Throws a clear error when the build failed or a bundle is missing (the global setup builds them). */
 export function requireBundle(file: string): string {
-  const buildError = inject('buildError');
+  const buildError = buildErrorFromSetup();
   if (buildError) throw new Error(buildError);
   if (!existsSync(file)) throw new Error(`${path.relative(repoRoot, file)} does not exist: its source is missing, so scripts/build.mjs did not build it`);
   return file;
+}
+
+/** The global setup's build failure, when running under vitest; outside it (bench, scripts) none. */
+function buildErrorFromSetup(): string | undefined {
+  try {
+    return inject('buildError');
+  } catch {
+    return undefined;
+  }
 }

@@ -11,6 +11,8 @@ export interface RegistryUnderTest {
   dataDir: string;
   /** The filesystem driver's root (blobs/ below it). */
   storageDir: string;
+  /** NGINX's access log (distributed mode only): one line per request, with accel=1 when NGINX sent a blob file. */
+  frontAccessLog?: () => string;
   /** Everything the DockSphere processes printed. */
   logs(): string;
   stop(): Promise<void>;
