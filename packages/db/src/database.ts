@@ -1,5 +1,6 @@
 // Opens the one SQL database: a real Postgres when a URL is given, embedded PGlite otherwise.
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
@@ -28,7 +29,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   const dataDir = options.dataDir ?? 'memory://';
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  // Only the parent: PGlite initialises a new cluster when its own directory does not exist yet.
+  if (!dataDir.startsWith('memory://')) mkdirSync(path.dirname(dataDir), { recursive: true });
   const pglite = await PGlite.create(dataDir, { parsers: { 20: (v: string) => Number(v) } });
   const db = new Kysely<any>({ dialect: createPGliteDialect(pglite) });
   return {

@@ -1,0 +1,24 @@
+// The one way a DockSphere process builds its Fastify server, so every main (and all-in-one)
+// shares the same logging, proxy trust and timeouts.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from './logger.ts';
+
+export interface HttpServerOptions {
+  logger: Logger;
+  /** Log every request at info (default: off; the registry's hot paths would drown the log). */
+  logRequests?: boolean;
+}
+
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  return Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    trustProxy: true,
+    // Repository names with several components plus a digest make long paths.
+    maxParamLength: 1024,
+    forceCloseConnections: true,
+    // Large uploads stream for minutes: no whole-request timeout, but a bound on idle sockets.
+    requestTimeout: 0,
+    keepAliveTimeout: 65_000,
+  });
+}
