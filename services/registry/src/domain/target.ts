@@ -16,6 +16,7 @@ const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 function checkedName(segments: string[]): string {
   const name = segments.join('/');
+  if (segments.some((s) => s.includes('/'))) throw new RegistryError('NAME_INVALID', 'invalid repository name', { name: name.slice(0, 300) });
   if (!isValidRepositoryName(name)) throw new RegistryError('NAME_INVALID', 'invalid repository name', { name: name.slice(0, 300) });
   return name;
 }
@@ -31,17 +32,17 @@ function checkedDigest(s: string): ParsedDigest {
  * endpoint has; throws NAME_INVALID / DIGEST_INVALID / TAG_INVALID for a malformed part.
  */
 export function parseTarget(rawPath: string): Target | undefined {
-  let path: string;
+  if (rawPath === '/v2' || rawPath === '/v2/') return { kind: 'base' };
+  if (!rawPath.startsWith('/v2/')) return undefined;
+  // Split before decoding: an encoded slash (%2F) stays inside its segment and fails validation
+  // there, instead of changing which resource the path names.
+  let seg: string[];
   try {
-    path = decodeURIComponent(rawPath);
+    seg = rawPath.slice(4).split('/').map((s) => (s.includes('%') ? decodeURIComponent(s) : s));
   } catch {
     throw new RegistryError('NAME_INVALID', 'malformed percent-encoding in the request path');
   }
-  if (path === '/v2' || path === '/v2/') return { kind: 'base' };
-  if (!path.startsWith('/v2/')) return undefined;
-  const rest = path.slice(4);
-  if (rest === '_catalog') return { kind: 'catalog' };
-  const seg = rest.split('/');
+  if (seg.length === 1 && seg[0] === '_catalog') return { kind: 'catalog' };
   const n = seg.length;
   if (n >= 3 && seg[n - 2] === 'tags' && seg[n - 1] === 'list') return { kind: 'tags', name: checkedName(seg.slice(0, n - 2)) };
   if (n >= 4 && seg[n - 3] === 'blobs' && seg[n - 2] === 'uploads') {

@@ -36,5 +36,6 @@ export async function getReferrers(ctx: RegistryContext, request: FastifyRequest
       ...(r.annotations !== undefined ? { annotations: r.annotations } : {}),
     })),
   };
-  reply.status(200).header('content-type', MediaTypes.OciIndex).send(JSON.stringify(index));
+  // A Buffer, not a string: Fastify would append "; charset=utf-8" to the media type.
+  reply.status(200).header('content-type', MediaTypes.OciIndex).send(Buffer.from(JSON.stringify(index)));
 }
