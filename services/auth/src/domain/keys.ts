@@ -91,6 +91,8 @@ async function generateKeyFile(dir: string, algorithm: SigningAlgorithm): Promis
 export async function createKeyStore(options: KeyStoreOptions): Promise<KeyStore> {
   let keys: LoadedKey[] = [];
   let active: LoadedKey;
+  // One object per key set, so a verifier can tell by identity that nothing changed.
+  let published: JSONWebKeySet = { keys: [] };
 
   async function load(): Promise<void> {
     let names: string[] = [];
@@ -123,6 +125,8 @@ export async function createKeyStore(options: KeyStoreOptions): Promise<KeyStore
     });
     if (!keys.some((k) => k.kid === signer.kid)) keys.push(signer);
     active = signer;
+    const next = keys.map((k) => k.publicJwk);
+    if (JSON.stringify(next) !== JSON.stringify(published.keys)) published = { keys: next };
   }
 
   await load();
@@ -156,7 +160,7 @@ export async function createKeyStore(options: KeyStoreOptions): Promise<KeyStore
       return payload;
     },
     async publicJwks() {
-      return { keys: keys.map((k) => ({ ...k.publicJwk })) };
+      return published;
     },
     async rotate() {
       if (options.signingKeyFile) throw new Error('keys come from AUTH_SIGNING_KEY_FILE: rotate by replacing the mounted files');

@@ -1,0 +1,60 @@
+// Distributed mode: config -> database -> migrations -> signing keys -> site admin -> listening
+// auth process (behind NGINX at /auth/ and /api/auth/), with its outbox relay and graceful shutdown.
+import Fastify from 'fastify';
+import { openDatabase } from '@docksphere/db';
+import { createEventBus, OutboxRelay } from '@docksphere/events';
+import { createLogger, loadConfig } from '@docksphere/kit';
+import { AUTH_SCHEMA, adminOptions, authPlugin, bootstrapAdmin, createKeyStore, keyStoreOptions, migrateAuth } from './index.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.server.logLevel, name: 'auth' });
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  await migrateAuth(database.db);
+  const keys = await createKeyStore(keyStoreOptions(config));
+  // Operators rotate by adding key files to the mounted directory: pick them up without a restart.
+  const reload = setInterval(() => void keys.reload().catch((err: Error) => logger.error({ err: { message: err.message } }, 'reloading signing keys failed')), 60_000);
+  reload.unref();
+
+  const admin = await bootstrapAdmin(database.db, adminOptions(config));
+  if (admin.created && admin.generatedPassword) {
+    // Printed once to stdout, never logged: the log pipeline is not a place for passwords.
+    process.stdout.write(`\nDockSphere site admin created: username "${admin.username}", password: ${admin.generatedPassword}\nChange it after the first login.\n\n`);
+  } else if (admin.created) {
+    logger.info({ username: admin.username }, 'site admin created from ADMIN_PASSWORD');
+  }
+
+  const bus = await createEventBus(config.events, { logger });
+  const relay = new OutboxRelay({ db: database.db, schema: AUTH_SCHEMA, bus, onError: (err) => logger.error({ err }, 'auth outbox relay failed') });
+
+  const app = Fastify({ loggerInstance: logger, trustProxy: true, disableRequestLogging: true });
+  await app.register(authPlugin, { db: database.db, config, keys, logger, onOutboxWrite: () => relay.nudge() });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  relay.start();
+  await app.listen({ host: config.server.host, port: config.server.port });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'auth shutting down');
+    try {
+      clearInterval(reload);
+      await app.close();
+      await relay.stop();
+      await bus.close();
+      await database.close();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
