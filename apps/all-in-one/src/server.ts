@@ -4,8 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { createHttpServer, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import { openDatabase } from '@docksphere/db';
 import { createBlobStore } from '@docksphere/storage';
-import { InMemoryBus, OutboxRelay } from '@docksphere/events';
-import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry } from '@docksphere/registry';
+import { createEventBus, OutboxRelay } from '@docksphere/events';
+import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, REGISTRY_SCHEMA } from '@docksphere/registry';
+import { authPlugin, migrateAuth, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, AUTH_SCHEMA } from '@docksphere/auth';
 
 export interface RunningDockSphere {
   app: FastifyInstance;
@@ -16,38 +17,67 @@ export interface RunningDockSphere {
 
 export async function startAllInOne(config: DockSphereConfig, logger: Logger): Promise<RunningDockSphere> {
   const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
-  await migrateRegistry(database.db);
+  const { db } = database;
+  await migrateRegistry(db);
+  await migrateAuth(db);
 
   const store = createBlobStore(config.storage);
-  const bus = new InMemoryBus();
-  const relays = [new OutboxRelay({ db: database.db, schema: 'registry', bus, onError: (err) => logger.error({ err }, 'outbox relay failed') })];
+  const bus = await createEventBus(config.events);
+  const onRelayError = (err: unknown) => logger.error({ err }, 'outbox relay failed');
+  const relays = {
+    registry: new OutboxRelay({ db, schema: REGISTRY_SCHEMA, bus, onError: onRelayError }),
+    auth: new OutboxRelay({ db, schema: AUTH_SCHEMA, bus, onError: onRelayError }),
+  };
+
+  const keys = await createKeyStore(keyStoreOptions(config));
+  const admin = await bootstrapAdmin(db, adminOptions(config));
 
   const auth = config.registry.auth;
   const verifier =
     auth.mode === 'none'
       ? undefined
-      : createTokenVerifier({ issuer: auth.issuer, audience: auth.service, jwksUrl: auth.jwksUrl, publicKeyFile: auth.publicKeyFile });
+      : createTokenVerifier({
+          issuer: auth.issuer,
+          audience: auth.service,
+          // In one process the registry reads the auth service's keys directly, no JWKS round trip.
+          jwks: auth.jwksUrl || auth.publicKeyFile ? undefined : () => keys.publicJwks(),
+          jwksUrl: auth.jwksUrl,
+          publicKeyFile: auth.publicKeyFile,
+        });
 
   const app = createHttpServer({ logger });
+  await app.register(authPlugin, { db, config, keys, logger, onOutboxWrite: () => relays.auth.nudge() });
   await app.register(
     registryPlugin({
-      db: database.db,
+      db,
       store,
       config: config.registry,
       logger,
       verifier,
       accelPrefix: config.storage.accelPrefix,
-      onEventsWritten: () => relays[0]?.nudge(),
+      onEventsWritten: () => relays.registry.nudge(),
     }),
   );
-  const expiry = startUploadExpiry({ db: database.db, store, config: config.registry, logger }, 60_000);
-  for (const relay of relays) relay.start();
+  const expiry = startUploadExpiry({ db, store, config: config.registry, logger }, 60_000);
+  for (const relay of Object.values(relays)) relay.start();
 
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const url = `http://127.0.0.1:${port}`;
-  const registryHost = `127.0.0.1:${port}`;
+  const registryHost = new URL(config.server.publicUrl).host;
+  const adminName = config.auth.adminUsername;
+
+  const login =
+    admin.created && admin.generatedPassword
+      ? [
+          `Site admin created: ${adminName}`,
+          `  password (shown once, not stored anywhere in clear): ${admin.generatedPassword}`,
+          '  set ADMIN_PASSWORD before the first start to choose it instead',
+        ]
+      : admin.created
+        ? [`Site admin created: ${adminName} with the password from ADMIN_PASSWORD`]
+        : [`Log in as an existing user (the site admin is ${adminName}).`];
 
   const banner = [
     '',
@@ -56,9 +86,12 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
     `  database: ${database.kind === 'pglite' ? `embedded PGlite at ${config.database.dataDir}` : 'PostgreSQL'}`,
     `  blobs:    ${config.storage.driver === 'filesystem' ? config.storage.dir : `s3://${config.storage.s3.bucket}`}`,
     '',
-    'Push an image:',
-    `  docker tag busybox ${registryHost}/<namespace>/busybox:latest`,
-    `  docker push ${registryHost}/<namespace>/busybox:latest`,
+    ...login,
+    '',
+    'Log in and push an image:',
+    `  docker login ${registryHost} -u ${adminName}`,
+    `  docker tag busybox ${registryHost}/${adminName}/busybox:latest`,
+    `  docker push ${registryHost}/${adminName}/busybox:latest`,
     '',
   ].join('\n');
 
@@ -69,7 +102,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
     async close() {
       await app.close();
       await expiry.stop();
-      for (const relay of relays) await relay.stop();
+      for (const relay of Object.values(relays)) await relay.stop();
       await bus.close();
       await store.close();
       await database.close();

@@ -15,7 +15,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
     trustProxy: true,
     // Repository names with several components plus a digest make long paths.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     forceCloseConnections: true,
     // Large uploads stream for minutes: no whole-request timeout, but a bound on idle sockets.
     requestTimeout: 0,
