@@ -1,5 +1,21 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repo, startRegistry, type Harness } from './helpers.ts';
+
+/** Real HTTP with the path sent byte for byte (inject, like WHATWG URL, would resolve "%2e%2e" first). */
+function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('path validation', () => {
   let h: Harness;
@@ -7,16 +23,18 @@ describe('path validation', () => {
   beforeAll(async () => {
     h = await startRegistry();
     headers = await h.auth(repo('team/app'));
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (h.app.server.address() as AddressInfo).port;
   });
+  let port = 0;
   afterAll(async () => h.close());
-  const code = async (method: 'GET' | 'PUT' | 'POST', url: string) => {
-    const r = await h.app.inject({ method, url, headers });
-    return [r.statusCode, r.json().errors?.[0]?.code];
+  const code = async (_method: 'GET', url: string) => {
+    const r = await rawGet(port, url, headers);
+    return [r.status, JSON.parse(r.body).errors?.[0]?.code];
   };
 
-  // (inject normalises literal ".." segments like a proxy would; the encoded forms reach the registry.)
   it('refuses traversal and invalid names with NAME_INVALID', async () => {
-    for (const url of ['/v2/%2e%2e/etc/tags/list', '/v2/Team/App/tags/list', '/v2/team%2Fapp/tags/list', '/v2/team//app/tags/list', '/v2/team/app%00/tags/list', '/v2/team/%zz/tags/list']) {
+    for (const url of ['/v2/%2e%2e/etc/tags/list', '/v2/Team/App/tags/list', '/v2/team%2Fapp/tags/list', '/v2/team//app/tags/list', '/v2/team/app%00/tags/list', '/v2/../etc/tags/list', '/v2/team/../../etc/tags/list']) {
       expect(await code('GET', url), url).toEqual([400, 'NAME_INVALID']);
     }
   });
@@ -24,7 +42,7 @@ describe('path validation', () => {
   it('refuses traversal in references and digests', async () => {
     expect(await code('GET', '/v2/team/app/manifests/..%2f..%2fx')).toEqual([400, 'TAG_INVALID']);
     expect(await code('GET', '/v2/team/app/manifests/sha256:..%2f..')).toEqual([400, 'DIGEST_INVALID']);
-    expect(await code('GET', '/v2/team/app/blobs/%2e%2e')).toEqual([400, 'DIGEST_INVALID']);
+    expect(await code('GET', '/v2/team/app/blobs/..')).toEqual([400, 'DIGEST_INVALID']);
     expect(await code('GET', `/v2/team/app/manifests/${'a'.repeat(129)}`)).toEqual([400, 'TAG_INVALID']);
   });
 
