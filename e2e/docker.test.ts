@@ -7,6 +7,7 @@ import { ensureDockerd, hasCommand, makeTempDir, requireServer } from '@docksphe
 import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { run } from './harness/run.ts';
 import { targets } from './harness/targets.ts';
+import { printLogsOnFailure } from './harness/logs-on-failure.ts';
 import { buildTestImage, docker, imageLayers, type TestImage } from './harness/test-image.ts';
 
 const haveDocker = requireServer('docker', hasCommand('docker') && hasCommand('dockerd'));
@@ -32,6 +33,8 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
     const gone = await run('docker', ['image', 'inspect', image.imageId], { env: { ...process.env, DOCKER_CONFIG: configDir } });
     expect(gone.code, 'the image should be gone from the engine before pulling').not.toBe(0);
   }
+
+  printLogsOnFailure(() => registry);
 
   beforeAll(async () => {
     await ensureDockerd();

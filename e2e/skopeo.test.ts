@@ -9,6 +9,7 @@ import { pushUser, registryFetch, writeAuthFile } from './harness/registry-clien
 import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { run, runOk } from './harness/run.ts';
 import { targets } from './harness/targets.ts';
+import { printLogsOnFailure } from './harness/logs-on-failure.ts';
 
 const haveSkopeo = requireServer('skopeo', hasCommand('skopeo'));
 const SBOM_TYPE = 'application/vnd.example.sbom.v1+json';
@@ -28,6 +29,8 @@ describe.skipIf(!haveSkopeo).each(targets())('skopeo against $name', (target) =>
   const skopeo = (args: string[]) => runOk('skopeo', ['--insecure-policy', ...args], { timeoutMs: 120_000 });
   const remote = (ref: string) => `docker://${registry.host}/${ref}`;
   const api = (p: string, init?: RequestInit) => registryFetch(registry, p, init, pushUser(registry));
+
+  printLogsOnFailure(() => registry);
 
   beforeAll(async () => {
     registry = await target.start();

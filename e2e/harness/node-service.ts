@@ -35,5 +35,7 @@ export async function startNodeService(opts: {
     await server.stop();
     throw err;
   }
-  return { name: opts.name, port: opts.port, url, logs: () => server.logs(), stop: () => server.stop() };
+  // A process that died mid-test says so (and how) at the end of its logs.
+  const logs = () => server.logs() + (server.exitedReason() ? `\n[harness] ${server.exitedReason()!.split('\n')[0]}` : '');
+  return { name: opts.name, port: opts.port, url, logs, stop: () => server.stop() };
 }

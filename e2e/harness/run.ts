@@ -27,6 +27,8 @@ export function run(command: string, args: readonly string[], opts: { env?: Node
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
+    // A client that exits without reading its stdin (most commands) must not crash the test run.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }
