@@ -100,6 +100,7 @@ export class NatsJetStreamBus implements EventBus {
   private readonly subscriptions = new Set<NatsSubscription>();
   private readonly settings: Required<Omit<NatsBusOptions, 'servers' | 'logger' | 'name' | 'stream'>>;
   private closed = false;
+  private connected = true;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -154,6 +155,9 @@ export class NatsJetStreamBus implements EventBus {
   /** Resolves once JetStream has stored the event (or recognised it as a duplicate of one it stored). */
   async publish(event: DomainEvent): Promise<void> {
     if (this.closed) throw new Error('event bus is closed');
+    // Fail fast while disconnected: a request written then is not answered after the reconnect,
+    // so it would only wait out the whole timeout. The caller (the relay) retries later.
+    if (!this.connected) throw new Error(`NATS is disconnected; event ${event.id} not published`);
     const data = new TextEncoder().encode(JSON.stringify(event));
     if (data.byteLength > MAX_EVENT_BYTES) throw new Error(`event ${event.id} (${event.type}) is ${data.byteLength} bytes, over the ${MAX_EVENT_BYTES} limit`);
     await this.js.publish(`${SUBJECT_PREFIX}${event.type}`, data, { msgID: event.id, timeout: this.settings.publishTimeoutMs });
@@ -219,8 +223,11 @@ export class NatsJetStreamBus implements EventBus {
 
   private async watchConnection(): Promise<void> {
     for await (const status of this.nc.status()) {
-      if (status.type === Events.Disconnect) this.log.warn({ server: status.data }, 'NATS connection lost; reconnecting');
-      else if (status.type === Events.Reconnect) {
+      if (status.type === Events.Disconnect) {
+        this.connected = false;
+        this.log.warn({ server: status.data }, 'NATS connection lost; reconnecting');
+      } else if (status.type === Events.Reconnect) {
+        this.connected = true;
         this.log.info({ server: status.data }, 'NATS connection restored');
         // A server that lost its store (a fresh NATS) needs the stream again before publishes land.
         this.ensureStream().catch((err: unknown) => this.log.error({ err: errorMessage(err) }, 'could not ensure the JetStream stream after reconnect'));

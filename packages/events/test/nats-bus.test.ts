@@ -6,6 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectNatsBus, type DomainEvent, type NatsJetStreamBus } from '../src/index.ts';
 import { natsInstalled, pushed, recordingLogger, restartableNats, sleep, type RestartableNats } from './servers.ts';
 
+function tagOf(event: DomainEvent): string {
+  return event.type === 'registry.manifest.pushed' ? ((event as DomainEvent<'registry.manifest.pushed'>).payload.tag ?? '') : '';
+}
+
 describe.skipIf(!natsInstalled)('NatsJetStreamBus', () => {
   let nats: RestartableNats;
   const cleanup: (() => Promise<void>)[] = [];
@@ -77,7 +81,7 @@ describe.skipIf(!natsInstalled)('NatsJetStreamBus', () => {
     const publisher = await bus();
     const first = await bus();
     const got: string[] = [];
-    const sub = await first.subscribe('registry.>', 'audit', async (e) => void got.push(e.payload.tag ?? ''));
+    const sub = await first.subscribe('registry.>', 'audit', async (e) => void got.push(tagOf(e)));
     const e1 = pushed('one');
     await publisher.publish(e1);
     await waitUntil('first delivery', async () => got.length === 1, { timeoutMs: 10_000 });
@@ -89,7 +93,7 @@ describe.skipIf(!natsInstalled)('NatsJetStreamBus', () => {
 
     const second = await bus();
     const later: string[] = [];
-    await second.subscribe('registry.>', 'audit', async (e) => void later.push(e.payload.tag ?? ''));
+    await second.subscribe('registry.>', 'audit', async (e) => void later.push(tagOf(e)));
     await waitUntil('missed events delivered', async () => later.length === 2, { timeoutMs: 10_000 });
     await sleep(300);
     expect(got).toEqual(['one']);
@@ -177,7 +181,7 @@ describe.skipIf(!natsInstalled)('NatsJetStreamBus', () => {
       await b.publish(pushed('back'));
       return true;
     }, { timeoutMs: 20_000, intervalMs: 300 });
-    await b.subscribe('registry.>', 'after-restart', async (e) => void got.push(e.payload.tag ?? ''));
+    await b.subscribe('registry.>', 'after-restart', async (e) => void got.push(tagOf(e)));
     await waitUntil('delivered', async () => got.includes('back'), { timeoutMs: 10_000 });
   });
 });

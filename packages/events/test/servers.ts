@@ -10,6 +10,9 @@ export interface RestartableNats {
   start(): Promise<void>;
   /** Stops the server but keeps its JetStream store for the next start(). */
   stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers. */
+  pause(): void;
+  resume(): void;
   /** Stops the server and removes its store. */
   destroy(): Promise<void>;
 }
@@ -33,7 +36,10 @@ export async function restartableNats(): Promise<RestartableNats> {
     url: `nats://127.0.0.1:${port}`,
     start,
     stop,
+    pause: () => void server?.child.kill('SIGSTOP'),
+    resume: () => void server?.child.kill('SIGCONT'),
     async destroy() {
+      server?.child.kill('SIGCONT');
       await stop();
       temp.remove();
     },
