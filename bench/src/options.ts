@@ -11,6 +11,8 @@ export interface BenchOptions {
   forceDocs: boolean;
   /** Directory for DockSphere CPU profiles (node --cpu-prof); unset = no profiling. */
   profileDir: string | undefined;
+  /** Extra environment for DockSphere (--env KEY=VALUE), for experiments such as PULL_EVENT_SAMPLE_RATE=0. */
+  docksphereEnv: Record<string, string>;
 }
 
 const aliases: Record<string, ScenarioId[]> = {
@@ -25,10 +27,12 @@ export const usage = `usage: npm run bench -- [--quick] [--only ${scenarioIds.jo
   --only       scenarios to run (aliases: cpu = push,pull; load = manifest,head; memory = rss)
   --targets    which registries to run (default both; DockSphere is skipped when its bundle is missing)
   --docs       also write docs/benchmarks.md for a quick or partial run
-  --profile    run DockSphere under node --cpu-prof, writing .cpuprofile files to DIR`;
+  --profile    run DockSphere under node --cpu-prof, writing .cpuprofile files to DIR
+               (summarise with: node --import tsx bench/profile-summary.ts FILE --from READY_SECONDS)
+  --env        extra environment for DockSphere, e.g. --env PULL_EVENT_SAMPLE_RATE=0 (repeatable)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { only: [...scenarioIds], quick: false, targets: ['reference', 'docksphere'], forceDocs: false, profileDir: undefined };
+  const opts: BenchOptions = { only: [...scenarioIds], quick: false, targets: ['reference', 'docksphere'], forceDocs: false, profileDir: undefined, docksphereEnv: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -63,6 +67,13 @@ export function parseOptions(argv: string[]): BenchOptions {
       case '--profile':
         opts.profileDir = value();
         break;
+      case '--env': {
+        const pair = value();
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new Error(`--env needs KEY=VALUE, got "${pair}"\n${usage}`);
+        opts.docksphereEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
+        break;
+      }
       case '--help':
       case '-h':
         console.log(usage);

@@ -10,7 +10,7 @@ import { createPayload } from './payload.ts';
 import { machineInfo } from './report/machine.ts';
 import { buildRows, metricSpecs } from './report/metrics.ts';
 import { consoleTable, markdownSection, spliceDoc } from './report/render.ts';
-import { runTarget, type TargetResult } from './run-target.ts';
+import { TargetRun, type TargetResult } from './run-target.ts';
 import { docksphereAvailable, startDocksphere } from './server/docksphere.ts';
 import { referenceAvailable, referenceVersion, startReference } from './server/reference-registry.ts';
 import { MiB } from './stats.ts';
@@ -25,7 +25,9 @@ DockSphere's data plane measured against the reference registry, Debian's \`dock
     npm run bench -- --only push,pull  # some scenarios (push, chunked, pull, manifest, head, tags, rss)
     npm run bench -- --targets docksphere --profile /tmp/prof   # CPU profile of DockSphere
 
-Both registries run without auth (\`REGISTRY_AUTH=none\`), with filesystem storage in a temporary
+Both registries are started, then take turns scenario by scenario (who goes first alternates,
+and dirty pages are flushed before each scenario), so load from other processes on a shared
+machine drifts over both alike. Both run without auth (\`REGISTRY_AUTH=none\`), with filesystem storage in a temporary
 directory, at log level warn (no access log). The client is a node process on the same machine
 (keep-alive sockets, bodies streamed from a pre-generated random file with 4 MiB reads, digests
 computed before timing; autocannon for the request-rate rows), so both registries share the
@@ -63,26 +65,46 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
   const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
   process.once('exit', cleanup);
   const results: Partial<Record<TargetName, TargetResult>> = {};
+  const runs = new Map<TargetName, TargetRun>();
   try {
     const needsBlobs = opts.only.some((id) => id === 'push' || id === 'chunked' || id === 'pull' || id === 'rss');
     const payload = await createPayload(tmp, needsBlobs ? settings.blobSize : 64 * 1024);
     for (const target of targets) {
-      console.log(`\n== ${target} ==`);
       const workDir = path.join(tmp, target);
       mkdirSync(workDir, { recursive: true });
       const start =
         target === 'reference'
           ? () => startReference(workDir)
-          : () => startDocksphere(repoRoot, workDir, opts.profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profileDir)}`] } : {});
+          : () =>
+              startDocksphere(repoRoot, workDir, {
+                nodeFlags: opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profileDir)}`] : [],
+                env: opts.docksphereEnv,
+              });
       try {
-        results[target] = await runTarget(start, workDir, payload, settings, opts.only);
+        runs.set(target, await TargetRun.start(start, workDir, payload, settings));
       } catch (err) {
-        const message = `${target} could not be benchmarked: ${err instanceof Error ? err.message : String(err)}`;
+        const message = `${target} could not be started: ${err instanceof Error ? err.message : String(err)}`;
         console.error(message);
         notes.push(message.split('\n')[0] ?? message);
       }
     }
+    // The registries take turns per scenario, alternating who goes first, so that load from other
+    // processes on this shared machine drifts over both alike.
+    for (const [i, id] of opts.only.entries()) {
+      const order = i % 2 === 0 ? [...runs.entries()] : [...runs.entries()].reverse();
+      for (const [target, run] of order) {
+        console.log(`\n== ${id}: ${target} ==`);
+        await run.run(id);
+      }
+    }
   } finally {
+    for (const [target, run] of runs) {
+      try {
+        results[target] = await run.stop();
+      } catch (err) {
+        notes.push(`${target} did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     cleanup();
   }
 
@@ -93,10 +115,12 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
   }
   for (const [name, r] of Object.entries(results)) {
     notes.push(
-      `${name} run: ${r.wallSeconds.toFixed(0)} s, registry ${r.serverCpuSeconds.toFixed(1)} CPU-s, benchmark client ${r.clientCpuSeconds.toFixed(1)} CPU-s, ` +
+      `${name}: ${r.wallSeconds.toFixed(0)} s of scenarios, registry ${r.serverCpuSeconds.toFixed(1)} CPU-s, benchmark client ${r.clientCpuSeconds.toFixed(1)} CPU-s, ` +
         `other processes on the machine ${r.otherProcessesCores.toFixed(2)} cores on average (noise; the machine is shared).`,
     );
   }
+  if (Object.keys(opts.docksphereEnv).length > 0) notes.push(`DockSphere ran with extra environment ${JSON.stringify(opts.docksphereEnv)}.`);
+  if (opts.profileDir) notes.push('DockSphere ran under node --cpu-prof: its numbers include profiling overhead.');
   if (opts.quick) notes.push(`Quick run (${settings.blobSize / MiB} MiB blobs, short load runs): targets are only indicative.`);
 
   console.log(`\n${consoleTable(rows)}\n`);

@@ -1,15 +1,16 @@
-// Runs the selected scenarios against one registry: start it, measure, and always stop it and
-// remove its data, even when a scenario fails.
+// One registry under test: started once, then given one scenario at a time (so the registries can
+// take turns per scenario), and always stopped with its data removed, even when a scenario fails.
+import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { BenchContext, type BenchSettings } from './context.ts';
 import type { BlobPayload } from './payload.ts';
+import { cpuSeconds, machineBusySeconds, rssMiB } from './proc-stats.ts';
 import { RegistryClient } from './registry-client.ts';
 import type { ScenarioId } from './report/metrics.ts';
 import { measurePull, measurePush } from './scenarios/blob-push.ts';
 import { measureBlobHead, measureManifestGet } from './scenarios/request-load.ts';
 import { measureTagsList } from './scenarios/tags-list.ts';
 import { measureUploadMemory } from './scenarios/upload-memory.ts';
-import { cpuSeconds, machineBusySeconds, rssMiB } from './proc-stats.ts';
 import type { RunningServer } from './server/server-process.ts';
 
 const scenarios: Record<ScenarioId, (ctx: BenchContext) => Promise<void>> = {
@@ -26,61 +27,88 @@ export interface TargetResult {
   metrics: Record<string, number>;
   details: Record<string, unknown>;
   errors: string[];
-  clientCpuSeconds: number;
-  serverCpuSeconds: number;
-  /** Cores kept busy on average by processes other than this registry and the client: the noise. */
-  otherProcessesCores: number;
+  /** Time spent in this registry's scenarios. */
   wallSeconds: number;
+  serverCpuSeconds: number;
+  clientCpuSeconds: number;
+  /** Cores kept busy on average, during this registry's scenarios, by processes other than it and the client: the noise. */
+  otherProcessesCores: number;
   startupRssMiB: number;
+  readySeconds: number;
 }
 
-export async function runTarget(
-  start: () => Promise<RunningServer>,
-  workDir: string,
-  payload: BlobPayload,
-  settings: BenchSettings,
-  only: ScenarioId[],
-): Promise<TargetResult> {
-  const server = await start();
-  const client = new RegistryClient(server.baseUrl);
-  const ctx = new BenchContext(server, client, payload, settings);
-  const clientCpu = process.cpuUsage();
-  const startupRssMiB = rssMiB(server.pid);
-  const busyBefore = machineBusySeconds();
-  const serverCpuBefore = cpuSeconds(server.pid);
-  const started = performance.now();
-  let serverCpuSeconds = 0;
-  let otherProcessesCores = 0;
-  let wallSeconds = 0;
+/** Writes dirty pages out so one registry's disk writes do not slow the next measurement. */
+function flushDisks(): void {
   try {
-    for (const id of only) {
-      try {
-        await scenarios[id](ctx);
-      } catch (err) {
-        const message = `${id}: ${err instanceof Error ? err.message : String(err)}`;
-        ctx.errors.push(message);
-        console.error(`  [${server.name}] FAILED ${message}`);
-      }
-    }
-    wallSeconds = (performance.now() - started) / 1000;
-    serverCpuSeconds = cpuSeconds(server.pid) - serverCpuBefore;
-    const used = process.cpuUsage(clientCpu);
-    const others = machineBusySeconds() - busyBefore - serverCpuSeconds - (used.user + used.system) / 1e6;
-    otherProcessesCores = Math.max(0, others / wallSeconds);
-  } finally {
-    client.close();
-    await server.stop();
-    await rm(workDir, { recursive: true, force: true });
+    execFileSync('sync', { timeout: 120_000 });
+  } catch {
+    // Not fatal: the numbers only get noisier.
   }
-  const used = process.cpuUsage(clientCpu);
-  return {
-    metrics: ctx.metrics,
-    details: ctx.details,
-    errors: ctx.errors,
-    clientCpuSeconds: (used.user + used.system) / 1e6,
-    serverCpuSeconds,
-    otherProcessesCores,
-    wallSeconds,
-    startupRssMiB,
-  };
+}
+
+export class TargetRun {
+  private readonly ctx: BenchContext;
+  private readonly client: RegistryClient;
+  private readonly startupRssMiB: number;
+  private wallSeconds = 0;
+  private serverCpuSeconds = 0;
+  private clientCpuSeconds = 0;
+  private otherSeconds = 0;
+
+  private constructor(private readonly server: RunningServer, private readonly workDir: string, payload: BlobPayload, settings: BenchSettings) {
+    this.client = new RegistryClient(server.baseUrl);
+    this.ctx = new BenchContext(server, this.client, payload, settings);
+    this.startupRssMiB = rssMiB(server.pid);
+  }
+
+  static async start(start: () => Promise<RunningServer>, workDir: string, payload: BlobPayload, settings: BenchSettings): Promise<TargetRun> {
+    return new TargetRun(await start(), workDir, payload, settings);
+  }
+
+  async run(id: ScenarioId): Promise<void> {
+    flushDisks();
+    const busyBefore = machineBusySeconds();
+    const serverBefore = cpuSeconds(this.server.pid);
+    const clientBefore = process.cpuUsage();
+    const started = performance.now();
+    try {
+      await scenarios[id](this.ctx);
+    } catch (err) {
+      const message = `${id}: ${err instanceof Error ? err.message : String(err)}`;
+      this.ctx.errors.push(message);
+      console.error(`  [${this.server.name}] FAILED ${message}`);
+    }
+    this.wallSeconds += (performance.now() - started) / 1000;
+    let server = 0;
+    try {
+      server = cpuSeconds(this.server.pid) - serverBefore;
+    } catch {
+      // The registry died; its next request fails and says so.
+    }
+    const used = process.cpuUsage(clientBefore);
+    const client = (used.user + used.system) / 1e6;
+    this.serverCpuSeconds += server;
+    this.clientCpuSeconds += client;
+    this.otherSeconds += Math.max(0, machineBusySeconds() - busyBefore - server - client);
+  }
+
+  async stop(): Promise<TargetResult> {
+    try {
+      this.client.close();
+      await this.server.stop();
+    } finally {
+      await rm(this.workDir, { recursive: true, force: true });
+    }
+    return {
+      metrics: this.ctx.metrics,
+      details: this.ctx.details,
+      errors: this.ctx.errors,
+      wallSeconds: this.wallSeconds,
+      serverCpuSeconds: this.serverCpuSeconds,
+      clientCpuSeconds: this.clientCpuSeconds,
+      otherProcessesCores: this.wallSeconds > 0 ? this.otherSeconds / this.wallSeconds : 0,
+      startupRssMiB: this.startupRssMiB,
+      readySeconds: this.server.readySeconds,
+    };
+  }
 }

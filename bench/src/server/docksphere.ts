@@ -15,6 +15,8 @@ export function docksphereAvailable(repoRoot: string): boolean {
 export interface DocksphereStartOptions {
   /** Extra node flags, e.g. --cpu-prof for profiling runs. */
   nodeFlags?: string[];
+  /** Extra environment, applied over the benchmark's own settings. */
+  env?: Record<string, string>;
 }
 
 export async function startDocksphere(repoRoot: string, workDir: string, opts: DocksphereStartOptions = {}): Promise<RunningServer> {
@@ -33,6 +35,7 @@ export async function startDocksphere(repoRoot: string, workDir: string, opts: D
       DATA_DIR: path.join(workDir, 'data'),
       REGISTRY_AUTH: 'none',
       LOG_LEVEL: 'warn',
+      ...opts.env,
     },
     // The bundle resolves its npm dependencies from the app's folder.
     cwd: path.dirname(path.dirname(bundle)),

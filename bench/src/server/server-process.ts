@@ -11,6 +11,8 @@ export interface RunningServer {
   /** PID of the registry process itself (not a wrapper), for /proc readings. */
   pid: number;
   logFile: string;
+  /** Seconds from spawn until GET /v2/ answered. */
+  readySeconds: number;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export interface SpawnSpec {
 }
 
 export async function startServer(spec: SpawnSpec): Promise<RunningServer> {
+  const spawnedAt = performance.now();
   const logFd = openSync(spec.logFile, 'a');
   const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
@@ -116,5 +119,7 @@ export async function startServer(spec: SpawnSpec): Promise<RunningServer> {
     await new Promise((r) => setTimeout(r, 100));
   }
   if (child.pid === undefined) throw new Error(`${spec.name} has no pid`);
-  return { name: spec.name, baseUrl, pid: child.pid, logFile: spec.logFile, stop };
+  const readySeconds = (performance.now() - spawnedAt) / 1000;
+  console.log(`  [${spec.name}] ready in ${readySeconds.toFixed(1)} s (pid ${child.pid})`);
+  return { name: spec.name, baseUrl, pid: child.pid, logFile: spec.logFile, readySeconds, stop };
 }
