@@ -119,7 +119,7 @@ export class NatsJetStreamBus implements EventBus {
       ackWaitMs: options.ackWaitMs ?? DEFAULTS.ackWaitMs,
     };
     if (this.settings.maxDeliver < 1) throw new Error('maxDeliver must be at least 1');
-    void this.watchConnection();
+    this.watchConnection().catch(() => {});
   }
 
   /** Creates the stream, or brings an existing one to the configuration DockSphere needs. */
@@ -266,7 +266,7 @@ class NatsSubscription implements Subscription {
         // A small prefetch: events fetched but not handled when the subscription closes are handed back.
         const messages = await consumer.consume({ max_messages: 16 });
         this.messages = messages;
-        void this.watch(messages);
+        this.watch(messages).catch(() => {});
         for await (const msg of messages) {
           if (this.closing) msg.nak();
           else await this.deliver(msg);
