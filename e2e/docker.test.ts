@@ -27,6 +27,11 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
   let remote: string;
   let digest: string;
 
+  /** Upload sessions opened so far (POST …/blobs/uploads/), per NGINX's access log; -1 without one. */
+  function uploadStarts(): number {
+    return registry.frontAccessLog ? registry.frontAccessLog().split('\n').filter((l) => /"POST \/v2\/e2e\/app\/blobs\/uploads\/ /.test(l)).length : -1;
+  }
+
   /** Removes every local name of the test image and its base, so a pull must fetch every layer. */
   async function forgetLocally(...extra: string[]): Promise<void> {
     for (const ref of [image.ref, image.baseRef, remote, ...extra]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: configDir } });
@@ -71,10 +76,13 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
   });
 
   it('pushing the same image again uploads nothing and keeps the digest', async () => {
+    const uploadsBefore = uploadStarts();
     const again = await docker(configDir, ['push', remote]);
     expect(pushedDigest(again.stdout)).toBe(digest);
     expect(again.stdout).not.toMatch(/: Pushed$/m);
     expect(again.stdout.match(/: Layer already exists$/gm)?.length).toBe(4);
+    // Behind NGINX the access log shows it from the server side too: no upload session was opened.
+    if (registry.frontAccessLog) expect(uploadStarts()).toBe(uploadsBefore);
   });
 
   it('pulls by tag with nothing cached: same layers, same digest', async () => {
@@ -105,6 +113,18 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
     // Two uncached pulls: each fetched the config and the four layers.
     expect(blobGets.length).toBeGreaterThanOrEqual(10);
     expect(blobGets.filter((line) => !line.endsWith('accel=1'))).toEqual([]);
+  });
+
+  it.skipIf(target.name !== 'distributed')('behind NGINX, the push and pulls were spread over both registry replicas', () => {
+    const replicas = new Set(
+      registry
+        .frontAccessLog!()
+        .split('\n')
+        .filter((line) => line.includes(' /v2/e2e/app/'))
+        .map((line) => /upstream=(\S+)/.exec(line)?.[1]),
+    );
+    replicas.delete(undefined);
+    expect(replicas.size).toBe(2);
   });
 
   it('runs the pulled image', async () => {

@@ -15,7 +15,8 @@ export interface Target {
 const all: Target[] = [
   { name: 'reference', supportsReferrers: false, start: startReferenceRegistry },
   { name: 'all-in-one', supportsReferrers: true, start: () => startAllInOne() },
-  { name: 'distributed', supportsReferrers: true, start: () => startDistributed() },
+  // Two replicas behind NGINX's round robin: consecutive requests of one push land on different processes.
+  { name: 'distributed', supportsReferrers: true, start: () => startDistributed({ registryReplicas: 2 }) },
 ];
 
 export function targets(): Target[] {
