@@ -236,17 +236,6 @@ export async function listReferrers(
   }));
 }
 
-export async function tagHistory(db: Db, repository: string, tag: string): Promise<{ digest: string | null; previousDigest: string | null; pushedBy: string }[]> {
-  const rows = await r(db)
-    .selectFrom('tag_history')
-    .select(['digest', 'previous_digest', 'pushed_by'])
-    .where('repository', '=', repository)
-    .where('tag', '=', tag)
-    .orderBy('id')
-    .execute();
-  return rows.map((x: any) => ({ digest: x.digest, previousDigest: x.previous_digest, pushedBy: x.pushed_by }));
-}
-
 // ---- upload sessions ----------------------------------------------------------------------
 
 export async function createUpload(db: Db, id: string, repository: string): Promise<void> {
