@@ -9,6 +9,7 @@ import { freePort, hasCommand, makeTempDir, readNginxTemplate, renderNginxTempla
 
 const ACCEL = '/_accel/blobs';
 const BLOB_DIGEST = `sha256:${'ab'.repeat(32)}`;
+const DOWNLOAD_BYTES = 128 * 1024 * 1024;
 const BLOB = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz'.repeat(1000));
 
 interface Seen {
@@ -26,6 +27,8 @@ describe.skipIf(!haveNginx)('nginx/nginx.conf in front of the services', () => {
   let nginx: RunningNginx;
   // Resolved by the registry upstream when the first chunk of a streamed upload arrives.
   let firstChunk: (() => void) | undefined;
+  // For the download test: bytes the registry upstream has handed to its socket so far.
+  let downloadWritten = 0;
 
   async function upstream(service: string): Promise<string> {
     const server = createServer((req, res) => {
@@ -37,6 +40,20 @@ describe.skipIf(!haveNginx)('nginx/nginx.conf in front of the services', () => {
           bytes += c.length;
         });
         req.on('end', () => res.writeHead(201, { 'x-received-bytes': String(bytes) }).end());
+        return;
+      }
+      if (service === 'registry' && req.url?.startsWith('/v2/stream/download')) {
+        // A large body written as fast as the connection takes it; `downloadWritten` counts what left.
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(DOWNLOAD_BYTES) });
+        const chunk = Buffer.alloc(64 * 1024, 1);
+        const pump = () => {
+          while (downloadWritten < DOWNLOAD_BYTES) {
+            downloadWritten += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
         return;
       }
       if (service === 'registry' && req.url?.startsWith('/v2/stream/blob')) {
@@ -148,11 +165,33 @@ describe.skipIf(!haveNginx)('nginx/nginx.conf in front of the services', () => {
       },
     });
     const response = fetch(`${nginx.url}/v2/stream/upload`, { method: 'PATCH', body, duplex: 'half' } as RequestInit);
-    await arrived;
+    // With request buffering NGINX would wait for the whole body, which is never sent: time out.
+    let timer: NodeJS.Timeout | undefined;
+    const tooLate = new Promise<'buffered'>((r) => (timer = setTimeout(() => r('buffered'), 10_000)));
+    const outcome = await Promise.race([arrived.then(() => 'streamed' as const), tooLate]);
+    clearTimeout(timer);
     release();
+    expect(outcome).toBe('streamed');
     const res = await response;
     expect(res.status).toBe(201);
     expect(res.headers.get('x-received-bytes')).toBe(String(32 * chunk.length));
+  });
+
+  it('does not spool a /v2 response to disk: a slow client holds the registry back', async () => {
+    const res = await fetch(`${nginx.url}/v2/stream/download`);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let received = (await reader.read()).value?.length ?? 0;
+    // The client stops reading. Buffering NGINX would now take the whole body into a temp file;
+    // streaming NGINX only holds socket and proxy buffers, a few MiB, and the registry waits.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(downloadWritten).toBeLessThan(DOWNLOAD_BYTES / 4);
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      received += next.value.length;
+    }
+    expect(received).toBe(DOWNLOAD_BYTES);
   });
 
   it('serves an X-Accel-Redirect blob from the storage dir with the registry headers, and Range', async () => {
