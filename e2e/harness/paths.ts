@@ -9,6 +9,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const bundles = {
   allInOne: path.join(repoRoot, 'apps/all-in-one/dist/main.mjs'),
   registry: path.join(repoRoot, 'services/registry/dist/main.mjs'),
+  auth: path.join(repoRoot, 'services/auth/dist/main.mjs'),
 } as const;
 
 /** Throws a clear error when the build failed or a bundle is missing (the global setup builds them). */
