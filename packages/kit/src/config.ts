@@ -130,9 +130,53 @@ export interface AuthConfig {
   };
 }
 
+/** The metadata service: namespaces, teams, repositories, permissions, docs. */
+export interface MetadataConfig {
+  /** Visibility of a repository created by its first push (the API names it explicitly). */
+  defaultVisibility: 'public' | 'private';
+  /** Largest avatar image accepted, in bytes. */
+  maxAvatarBytes: number;
+  /** Largest Markdown document (repository docs, documentation pages), in bytes. */
+  maxDocBytes: number;
+  /** Largest page size of every /api list; the default page size is min(50, this). */
+  maxPageSize: number;
+}
+
 export interface EventsConfig {
   /** nats://… for JetStream; unset means the in-process bus. */
   natsUrl: string | undefined;
+}
+
+/** The hooks service: audit trail, webhooks and alerts. */
+export interface HooksConfig {
+  /** redis://… for BullMQ deliveries (distributed); unset means the in-process queue. Same REDIS_URL as auth. */
+  redisUrl: string | undefined;
+  /** Audit entries older than this many days are pruned (0 keeps them forever). */
+  auditRetentionDays: number;
+  /** Webhook delivery logs older than this many days are pruned. */
+  deliveryRetentionDays: number;
+  /** CIDRs webhook targets may use although they are loopback/private/link-local ("127.0.0.1/32,10.0.0.0/8"). */
+  webhookAllowlist: string[];
+  delivery: {
+    /** Attempts per delivery before it is given up. */
+    maxAttempts: number;
+    /** First retry delay; each further retry doubles it (with jitter) up to backoffMaxMs. */
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+    /** Whole-request timeout of one attempt. */
+    timeoutMs: number;
+    /** Attempts running at once against one subscription's endpoint. */
+    perEndpointConcurrency: number;
+    /** Attempts running at once in one hooks process. */
+    workerConcurrency: number;
+    /** Consecutive failed deliveries after which a subscription is disabled (and an alert raised). */
+    disableAfterFailures: number;
+  };
+  alerts: {
+    /** Failed logins for one account within failedLoginWindowMinutes that raise an alert. */
+    failedLoginThreshold: number;
+    failedLoginWindowMinutes: number;
+  };
 }
 
 export interface DockSphereConfig {
@@ -142,6 +186,8 @@ export interface DockSphereConfig {
   registry: RegistryConfig;
   events: EventsConfig;
   auth: AuthConfig;
+  metadata: MetadataConfig;
+  hooks: HooksConfig;
   dataDir: string;
 }
 
@@ -193,6 +239,44 @@ export function loadConfig(env: Env = process.env): DockSphereConfig {
     },
     events: { natsUrl: read(env, 'NATS_URL') },
     auth: loadAuthConfig(env, dataDir, publicUrl),
+    metadata: {
+      defaultVisibility: oneOf(env, 'METADATA_DEFAULT_VISIBILITY', ['public', 'private'] as const, 'private'),
+      maxAvatarBytes: int(env, 'METADATA_MAX_AVATAR_BYTES', 512 * 1024),
+      maxDocBytes: int(env, 'METADATA_MAX_DOC_BYTES', 256 * 1024),
+      maxPageSize: Math.max(1, int(env, 'METADATA_MAX_PAGE_SIZE', 200)),
+    },
+    hooks: loadHooksConfig(env),
+  };
+}
+
+function loadHooksConfig(env: Env): HooksConfig {
+  const atLeastOne = (name: string, fallback: number): number => {
+    const n = int(env, name, fallback);
+    if (n < 1) throw new ConfigError(`${name} must be at least 1, got ${n}`);
+    return n;
+  };
+  const webhookAllowlist = (read(env, 'WEBHOOK_ALLOWLIST') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const cidr of webhookAllowlist) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(cidr)) throw new ConfigError(`WEBHOOK_ALLOWLIST entries must be IP addresses or CIDRs, got "${cidr}"`);
+  }
+  return {
+    redisUrl: read(env, 'REDIS_URL'),
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365),
+    deliveryRetentionDays: atLeastOne('WEBHOOK_DELIVERY_RETENTION_DAYS', 30),
+    webhookAllowlist,
+    delivery: {
+      maxAttempts: atLeastOne('WEBHOOK_MAX_ATTEMPTS', 8),
+      backoffBaseMs: atLeastOne('WEBHOOK_BACKOFF_BASE_MS', 5_000),
+      backoffMaxMs: atLeastOne('WEBHOOK_BACKOFF_MAX_MS', 3_600_000),
+      timeoutMs: atLeastOne('WEBHOOK_TIMEOUT_MS', 10_000),
+      perEndpointConcurrency: atLeastOne('WEBHOOK_ENDPOINT_CONCURRENCY', 2),
+      workerConcurrency: atLeastOne('WEBHOOK_WORKER_CONCURRENCY', 16),
+      disableAfterFailures: atLeastOne('WEBHOOK_DISABLE_AFTER_FAILURES', 5),
+    },
+    alerts: {
+      failedLoginThreshold: atLeastOne('ALERT_FAILED_LOGINS', 5),
+      failedLoginWindowMinutes: atLeastOne('ALERT_FAILED_LOGIN_WINDOW_MINUTES', 10),
+    },
   };
 }
 

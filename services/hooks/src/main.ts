@@ -1,0 +1,57 @@
+// Distributed mode: config -> Postgres -> migrations -> NATS JetStream bus -> BullMQ queue on Redis
+// -> event consumer, delivery worker and relay -> listening hooks API (behind NGINX at /api/audit/
+// and /api/webhooks/), with graceful shutdown.
+import { openDatabase } from '@docksphere/db';
+import { createEventBus } from '@docksphere/events';
+import { createHttpServer, createLogger, loadConfig } from '@docksphere/kit';
+import { createDeliveryQueue, hooksPlugin, migrateHooks, startHooksConsumers } from './index.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.server.logLevel, name: 'hooks' });
+  if (!config.events.natsUrl) logger.warn('NATS_URL is not set: the hooks service only sees events published in its own process');
+  if (!config.hooks.redisUrl) logger.warn('REDIS_URL is not set: webhook deliveries use the in-process queue');
+  if (!config.registry.auth.jwksUrl) throw new Error('AUTH_JWKS_URL must point at the auth service JWKS (…/auth/jwks) to verify console tokens');
+
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  await migrateHooks(database.db);
+  const bus = await createEventBus(config.events, { logger, name: 'docksphere-hooks' });
+  const queue = createDeliveryQueue(config.hooks, logger);
+  const consumers = await startHooksConsumers({ db: database.db, bus, queue, config: config.hooks, logger });
+
+  const app = createHttpServer({ logger });
+  await app.register(hooksPlugin, {
+    db: database.db,
+    config,
+    logger,
+    queue,
+    consoleAuth: { jwksUrl: config.registry.auth.jwksUrl },
+    onOutboxWrite: () => consumers.relay.nudge(),
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.listen({ host: config.server.host, port: config.server.port });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'hooks shutting down');
+    try {
+      await app.close();
+      await consumers.stop();
+      await bus.close();
+      await database.close();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
