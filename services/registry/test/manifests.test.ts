@@ -90,6 +90,25 @@ describe('manifests', () => {
     expect(r.json().errors[0].code).toBe('MANIFEST_BLOB_UNKNOWN');
   });
 
+  it('finds nothing under a reference that is neither tag nor digest (404), and refuses to store under one (400)', async () => {
+    const img = await prepareImage(h, 'team/app', headers, {}, 'badref');
+    expect((await put('team/app', 'exists', img.manifest)).statusCode).toBe(201);
+    for (const method of ['GET', 'HEAD', 'DELETE'] as const) {
+      for (const ref of ['.INVALID_MANIFEST_NAME', 'sha256:short', 'a'.repeat(129)]) {
+        const r = await h.app.inject({ method, url: `/v2/team/app/manifests/${ref}`, headers });
+        expect(r.statusCode, `${method} ${ref}`).toBe(404);
+        if (method !== 'HEAD') expect(r.json().errors[0].code).toBe('MANIFEST_UNKNOWN');
+      }
+    }
+    const badTag = await put('team/app', '.INVALID_MANIFEST_NAME', img.manifest);
+    expect(badTag.statusCode).toBe(400);
+    expect(badTag.json().errors[0].code).toBe('TAG_INVALID');
+    const badDigest = await put('team/app', 'sha256:short', img.manifest);
+    expect(badDigest.statusCode).toBe(400);
+    expect(badDigest.json().errors[0].code).toBe('DIGEST_INVALID');
+    expect((await h.app.inject({ method: 'GET', url: '/v2/team/app/manifests/exists', headers })).statusCode).toBe(200);
+  });
+
   it('refuses a by-digest push whose body has another digest', async () => {
     const img = await prepareImage(h, 'team/app', headers, {}, 'bydigest');
     const r = await put('team/app', sha256('other'), img.manifest);

@@ -39,11 +39,12 @@ describe('path validation', () => {
     }
   });
 
-  it('refuses traversal in references and digests', async () => {
-    expect(await code('GET', '/v2/team/app/manifests/..%2f..%2fx')).toEqual([400, 'TAG_INVALID']);
-    expect(await code('GET', '/v2/team/app/manifests/sha256:..%2f..')).toEqual([400, 'DIGEST_INVALID']);
+  it('finds nothing under traversal references and refuses traversal digests', async () => {
+    // A manifest reference that is neither tag nor digest names nothing (the repository is unknown here).
+    expect(await code('GET', '/v2/team/app/manifests/..%2f..%2fx')).toEqual([404, 'NAME_UNKNOWN']);
+    expect(await code('GET', '/v2/team/app/manifests/sha256:..%2f..')).toEqual([404, 'NAME_UNKNOWN']);
     expect(await code('GET', '/v2/team/app/blobs/..')).toEqual([400, 'DIGEST_INVALID']);
-    expect(await code('GET', `/v2/team/app/manifests/${'a'.repeat(129)}`)).toEqual([400, 'TAG_INVALID']);
+    expect(await code('GET', `/v2/team/app/manifests/${'a'.repeat(129)}`)).toEqual([404, 'NAME_UNKNOWN']);
   });
 
   it('answers UNSUPPORTED for methods an endpoint lacks', async () => {

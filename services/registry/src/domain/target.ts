@@ -2,11 +2,21 @@
 // resource is recognised from the end of the path; every part is validated before anyone uses it.
 import { RegistryError, isValidRepositoryName, parseDigest, parseReference, type ParsedDigest, type Reference } from '@docksphere/oci';
 
+/**
+ * A manifest reference that is neither a valid tag nor a valid digest. Kept rather than refused here
+ * because the answer depends on the method: nothing can be found under it (reads: 404), nothing
+ * may be stored under it (PUT: 400).
+ */
+export interface MalformedReference {
+  kind: 'malformed';
+  raw: string;
+}
+
 export type Target =
   | { kind: 'base' }
   | { kind: 'catalog' }
   | { kind: 'tags'; name: string }
-  | { kind: 'manifest'; name: string; reference: Reference }
+  | { kind: 'manifest'; name: string; reference: Reference | MalformedReference }
   | { kind: 'blob'; name: string; digest: ParsedDigest }
   | { kind: 'uploads'; name: string }
   | { kind: 'upload'; name: string; id: string }
@@ -29,7 +39,7 @@ function checkedDigest(s: string): ParsedDigest {
 
 /**
  * Parses the path after "/v2" (query string removed). Returns undefined for a path no /v2
- * endpoint has; throws NAME_INVALID / DIGEST_INVALID / TAG_INVALID for a malformed part.
+ * endpoint has; throws NAME_INVALID / DIGEST_INVALID for a malformed name or blob digest.
  */
 export function parseTarget(rawPath: string): Target | undefined {
   if (rawPath === '/v2' || rawPath === '/v2/') return { kind: 'base' };
@@ -60,13 +70,8 @@ export function parseTarget(rawPath: string): Target | undefined {
   }
   if (n >= 3 && seg[n - 2] === 'manifests') {
     const name = checkedName(seg.slice(0, n - 2));
-    const ref = seg[n - 1] as string;
-    const reference = parseReference(ref);
-    if (!reference) {
-      if (ref.includes(':')) throw new RegistryError('DIGEST_INVALID', 'invalid digest reference', { reference: ref.slice(0, 200) });
-      throw new RegistryError('TAG_INVALID', 'invalid tag: expected [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}', { reference: ref.slice(0, 200) });
-    }
-    return { kind: 'manifest', name, reference };
+    const raw = seg[n - 1] as string;
+    return { kind: 'manifest', name, reference: parseReference(raw) ?? { kind: 'malformed', raw } };
   }
   if (n >= 3 && seg[n - 2] === 'referrers') {
     const name = checkedName(seg.slice(0, n - 2));

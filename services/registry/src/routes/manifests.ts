@@ -4,11 +4,20 @@ import { RegistryError, type Reference } from '@docksphere/oci';
 import type { Principal } from '../auth/authorize.ts';
 import { actorOf, type RegistryContext } from '../context.ts';
 import { tooLarge } from '../domain/manifests.ts';
+import type { MalformedReference } from '../domain/target.ts';
 import { repositoryExists } from '../store/registry-store.ts';
 import { declaredLength, etagMatches } from './http.ts';
 
-function describe(reference: Reference): string {
+function describe(reference: Reference | MalformedReference): string {
+  if (reference.kind === 'malformed') return reference.raw.slice(0, 200);
   return reference.kind === 'tag' ? reference.tag : reference.digest.digest;
+}
+
+/** Why nothing may be stored under a malformed reference: a bad digest if it looks like one, else a bad tag. */
+function invalidReference(reference: MalformedReference): RegistryError {
+  const detail = { reference: describe(reference) };
+  if (reference.raw.includes(':')) return new RegistryError('DIGEST_INVALID', 'invalid digest reference', detail);
+  return new RegistryError('TAG_INVALID', 'invalid tag: expected [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}', detail);
 }
 
 /**
@@ -29,7 +38,7 @@ export function acceptable(accept: string | undefined, mediaType: string): boole
   return false;
 }
 
-async function notFound(ctx: RegistryContext, name: string, reference: Reference): Promise<RegistryError> {
+async function notFound(ctx: RegistryContext, name: string, reference: Reference | MalformedReference): Promise<RegistryError> {
   if (!(await repositoryExists(ctx.deps.db, name))) return new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', { name });
   return new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { reference: describe(reference) });
 }
@@ -39,11 +48,12 @@ export async function getManifest(
   request: FastifyRequest,
   reply: FastifyReply,
   name: string,
-  reference: Reference,
+  reference: Reference | MalformedReference,
   principal: Principal,
   head: boolean,
 ): Promise<void> {
-  const m = await ctx.manifests.find(name, reference);
+  // A reference that is neither tag nor digest names nothing: not found, as the conformance suite and distribution answer.
+  const m = reference.kind === 'malformed' ? undefined : await ctx.manifests.find(name, reference);
   if (!m) throw await notFound(ctx, name, reference);
   // Negotiation applies to tags, like distribution's schema2-only clients case: by digest the client
   // names the exact content, and refusing it would help no one.
@@ -84,9 +94,10 @@ export async function putManifest(
   request: FastifyRequest,
   reply: FastifyReply,
   name: string,
-  reference: Reference,
+  reference: Reference | MalformedReference,
   principal: Principal,
 ): Promise<void> {
+  if (reference.kind === 'malformed') throw invalidReference(reference);
   const body = await readBounded(request, ctx.deps.config.maxManifestBytes);
   const result = await ctx.manifests.push(name, reference, body, request.headers['content-type'], actorOf(principal, request));
   reply.status(201).header('location', `/v2/${name}/manifests/${result.digest}`).header('docker-content-digest', result.digest).header('content-length', '0');
@@ -99,9 +110,10 @@ export async function deleteManifest(
   request: FastifyRequest,
   reply: FastifyReply,
   name: string,
-  reference: Reference,
+  reference: Reference | MalformedReference,
   principal: Principal,
 ): Promise<void> {
+  if (reference.kind === 'malformed') throw new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { reference: describe(reference) });
   const actor = actorOf(principal, request);
   if (reference.kind === 'tag') await ctx.manifests.deleteTag(name, reference.tag, actor);
   else await ctx.manifests.deleteByDigest(name, reference.digest, actor);
