@@ -1,0 +1,100 @@
+// The metadata service as a Fastify plugin: /api/* (namespaces, organizations, teams, repositories,
+// grants, docs, profiles, dashboard, search, admin, OpenAPI at /api/docs) and /internal/access.
+import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { JSONWebKeySet } from 'jose';
+import type { Kysely } from '@docksphere/db';
+import { ApiError, createLogger, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import type { MetadataContext } from './context.ts';
+import { createConsoleTokenVerifier, type ConsoleTokenVerifier } from './domain/console-tokens.ts';
+import { accessRoutes } from './routes/access.ts';
+import { organizationRoutes } from './routes/organizations.ts';
+import { teamRoutes } from './routes/teams.ts';
+import { repositoryRoutes } from './routes/repositories.ts';
+import { grantRoutes } from './routes/grants.ts';
+// PENDING import { docRoutes } from './routes/docs.ts';
+// PENDING import { pageRoutes } from './routes/pages.ts';
+import { profileRoutes } from './routes/profiles.ts';
+// PENDING import { dashboardRoutes } from './routes/dashboard.ts';
+// PENDING import { tagRoutes } from './routes/tags.ts';
+// PENDING import { searchRoutes } from './routes/search.ts';
+// PENDING import { adminRoutes } from './routes/admin.ts';
+
+export interface MetadataDeps {
+  db: Kysely<any>;
+  config: DockSphereConfig;
+  logger?: Logger;
+  /** The auth service's public keys (all-in-one: () => keys.publicJwks()); otherwise AUTH_JWKS_URL is fetched. */
+  jwks?: (() => Promise<JSONWebKeySet>) | undefined;
+  /** Replaces the console token verifier built from jwks/config (tests). */
+  consoleTokens?: ConsoleTokenVerifier;
+  /** Called after each commit that wrote outbox events (all-in-one: relay.nudge()). */
+  onOutboxWrite?: () => void;
+}
+
+const JSON_LIMIT = 64 * 1024;
+const AVATAR_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+
+export const metadataPlugin: FastifyPluginAsync<MetadataDeps> = async (app: FastifyInstance, deps: MetadataDeps) => {
+  const { config } = deps;
+  const settings = config.metadata;
+  const ctx: MetadataContext = {
+    db: deps.db,
+    settings,
+    logger: deps.logger ?? createLogger({ level: config.server.logLevel, name: 'metadata' }),
+    internalSecret: config.server.internalSecret,
+    consoleTokens:
+      deps.consoleTokens ??
+      createConsoleTokenVerifier({ issuer: config.registry.auth.issuer, jwks: deps.jwks, jwksUrl: deps.jwks ? undefined : config.registry.auth.jwksUrl }),
+    outboxWritten: deps.onOutboxWrite ?? (() => undefined),
+  };
+
+  if (!app.hasDecorator('parseCookie')) await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'DockSphere metadata API', version: '1', description: 'Namespaces, organizations, teams, repositories, permissions, docs, search and admin.' },
+      components: { securitySchemes: { console: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ console: [] }],
+    },
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+
+  // Bounded bodies: the largest JSON is a Markdown document.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: Math.max(JSON_LIMIT, settings.maxDocBytes * 2 + 4096) }, app.getDefaultJsonParser('error', 'error'));
+  // Avatars arrive as the raw image; the route checks the bytes match the declared type.
+  app.addContentTypeParser(AVATAR_TYPES, { parseAs: 'buffer', bodyLimit: settings.maxAvatarBytes }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.status).headers(error.headers).send(error.toJSON());
+    const fe = error as FastifyError;
+    if (fe.validation) {
+      const message = `invalid ${fe.validationContext ?? 'request'}: ${fe.validation.map((v) => `${v.instancePath || '/'} ${v.message ?? ''}`.trim()).join('; ')}`;
+      return reply.code(400).send(new ApiError('VALIDATION_FAILED', message).toJSON());
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const code = fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
+      return reply.code(fe.statusCode).send(new ApiError(code, fe.message).toJSON());
+    }
+    ctx.logger.error({ err: { message: fe.message, stack: fe.stack }, url: request.routeOptions.url }, 'metadata request failed');
+    return reply.code(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
+  });
+
+  await accessRoutes(app, ctx);
+  await organizationRoutes(app, ctx);
+  await teamRoutes(app, ctx);
+  await repositoryRoutes(app, ctx);
+  await grantRoutes(app, ctx);
+  // PENDING await tagRoutes(app, ctx);
+  // PENDING await docRoutes(app, ctx);
+  // PENDING await pageRoutes(app, ctx);
+  await profileRoutes(app, ctx);
+  // PENDING await dashboardRoutes(app, ctx);
+  // PENDING await searchRoutes(app, ctx);
+  // PENDING await adminRoutes(app, ctx);
+
+  app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
+};
