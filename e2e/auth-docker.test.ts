@@ -1,7 +1,7 @@
 // The real auth service end to end with the real docker CLI and skopeo, through NGINX in the
-// distributed mode: docker login with a password and with an access token, push, pull, logout,
-// a wrong password, a revoked token, a 2FA account's password, a robot with skopeo, and forged
-// tokens the registry must refuse.
+// distributed mode and inside the all-in-one process: docker login with a password and with an
+// access token, push, pull, logout, a wrong password, a revoked token, a 2FA account's password,
+// a robot with skopeo, and forged tokens the registry must refuse.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
@@ -10,7 +10,9 @@ import { SignJWT, base64url } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import { ensureDockerd, hasCommand, makeTempDir, requireServer } from '@docksphere/infra';
 import { startAuthService, AUTH_ADMIN, type AuthServiceFixture } from './harness/auth-service.ts';
-import { startDistributed, type RunningDistributed } from './harness/distributed.ts';
+import { startDistributed } from './harness/distributed.ts';
+import { startAllInOne } from './harness/all-in-one.ts';
+import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { printLogsOnFailure } from './harness/logs-on-failure.ts';
 import { run } from './harness/run.ts';
 import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
@@ -18,16 +20,65 @@ import { buildTestImage, docker, type TestImage } from './harness/test-image.ts'
 const haveDocker = requireServer('docker', hasCommand('docker') && hasCommand('dockerd'));
 const haveSkopeo = requireServer('skopeo', hasCommand('skopeo'));
 
-describe.skipIf(!haveDocker)('auth service with docker through NGINX', () => {
+/** One way of running DockSphere with the real auth service. */
+interface AuthTarget {
+  name: string;
+  start(): Promise<{ dist: RegistryUnderTest; keysDir: string; issuer: string; service: string; jwksUrl: string; logs(): string; stop(): Promise<void> }>;
+}
+
+const authTargets: AuthTarget[] = [
+  {
+    name: 'distributed (NGINX + auth service + registry)',
+    async start() {
+      const auth: AuthServiceFixture = await startAuthService({ env: { TOKEN_TTL_SECONDS: '60' } });
+      try {
+        const dist = await startDistributed({ auth });
+        return {
+          dist,
+          keysDir: auth.keysDir,
+          issuer: auth.issuer,
+          service: auth.service,
+          jwksUrl: auth.jwksUrl as string,
+          logs: () => `${dist.logs()}\n--- auth\n${auth.process.logs()}`,
+          async stop() {
+            await dist.stop();
+            await auth.stop();
+          },
+        };
+      } catch (err) {
+        await auth.stop();
+        throw err;
+      }
+    },
+  },
+  {
+    name: 'all-in-one',
+    async start() {
+      const dist = await startAllInOne({ auth: 'builtin', env: { TOKEN_TTL_SECONDS: '60' } });
+      return {
+        dist,
+        keysDir: path.join(dist.dataDir, 'auth-keys'),
+        issuer: 'docksphere-auth',
+        service: 'docksphere',
+        jwksUrl: `${dist.url}/auth/jwks.json`,
+        logs: () => dist.logs(),
+        stop: () => dist.stop(),
+      };
+    },
+  },
+];
+
+describe.skipIf(!haveDocker).each(authTargets)('auth service with docker: $name', (target) => {
   const temp = makeTempDir('auth-e2e');
   const configDir = path.join(temp.dir, 'docker-config');
-  let auth: AuthServiceFixture;
-  let dist: RunningDistributed;
+  let auth: { keysDir: string; issuer: string; service: string; jwksUrl: string; stop(): Promise<void> };
+  let dist: RegistryUnderTest;
+  let logs: () => string;
   let image: TestImage;
   let adminBearer: string;
   const refs: string[] = [];
 
-  printLogsOnFailure(() => dist && { ...dist, logs: () => `${dist.logs()}\n--- auth\n${auth.process.logs()}` });
+  printLogsOnFailure(() => dist && { ...dist, logs: () => logs() });
 
   async function api(method: string, route: string, body?: unknown, bearer?: string): Promise<{ status: number; json: any }> {
     const res = await fetch(`${dist.url}${route}`, {
@@ -54,8 +105,10 @@ describe.skipIf(!haveDocker)('auth service with docker through NGINX', () => {
 
   beforeAll(async () => {
     await ensureDockerd();
-    auth = await startAuthService({ env: { TOKEN_TTL_SECONDS: '60' } });
-    dist = await startDistributed({ auth });
+    const started = await target.start();
+    auth = started;
+    dist = started.dist;
+    logs = started.logs;
     image = await buildTestImage(configDir, path.join(temp.dir, 'build'), 'auth', 64 * 1024);
     adminBearer = await login(AUTH_ADMIN.username, AUTH_ADMIN.password);
     for (const u of ['alice', 'tina']) {
@@ -66,7 +119,6 @@ describe.skipIf(!haveDocker)('auth service with docker through NGINX', () => {
 
   afterAll(async () => {
     for (const ref of [...refs, image?.ref, image?.baseRef].filter(Boolean) as string[]) await dockerRun(['rmi', '--force', ref]);
-    await dist?.stop();
     await auth?.stop();
     temp.remove();
   });
@@ -172,7 +224,7 @@ describe.skipIf(!haveDocker)('auth service with docker through NGINX', () => {
       return createPrivateKey(readFileSync(path.join(auth.keysDir, file)));
     }
     async function kid(): Promise<string> {
-      const jwks = (await (await fetch(auth.jwksUrl as string)).json()) as { keys: { kid: string }[] };
+      const jwks = (await (await fetch(auth.jwksUrl)).json()) as { keys: { kid: string }[] };
       return jwks.keys.at(-1)!.kid;
     }
     async function forge(opts: { key?: Parameters<SignJWT['sign']>[0]; alg?: string; iss?: string; aud?: string; exp?: number; access?: unknown }) {
@@ -212,7 +264,7 @@ describe.skipIf(!haveDocker)('auth service with docker through NGINX', () => {
       const claims = { iss: auth.issuer, aud: auth.service, sub: 'alice', iat: now, nbf: now, exp: now + 120, access: pullAlice };
       const none = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}.`;
       expect([401, 403]).toContain((await get(none)).status);
-      const jwks = (await (await fetch(auth.jwksUrl as string)).json()) as { keys: object[] };
+      const jwks = (await (await fetch(auth.jwksUrl)).json()) as { keys: object[] };
       const publicPem = new TextEncoder().encode(JSON.stringify(jwks.keys.at(-1)));
       const hs = await forge({ key: publicPem, alg: 'HS256' });
       expect([401, 403]).toContain((await get(hs)).status);

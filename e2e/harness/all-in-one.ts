@@ -9,8 +9,11 @@ import { startTestTokenServer } from './test-token-server.ts';
 import type { RegistryUnderTest } from './registry-under-test.ts';
 
 export interface AllInOneOptions {
-  /** Token issuer to trust; default: a fresh test token server, stopped with the registry. */
-  auth?: RegistryAuthFixture | 'none';
+  /**
+   * Token issuer to trust; default: a fresh test token server, stopped with the registry.
+   * 'builtin': the auth service mounted in the all-in-one process itself (site admin from ADMIN_PASSWORD).
+   */
+  auth?: RegistryAuthFixture | 'none' | 'builtin';
   /** Extra environment (overrides the harness's). */
   env?: Record<string, string>;
 }
@@ -19,10 +22,11 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Registr
   const bundle = requireBundle(bundles.allInOne);
   const temp = makeTempDir('aio');
   const ownsAuth = opts.auth === undefined;
-  const auth = opts.auth === 'none' ? undefined : (opts.auth ?? (await startTestTokenServer({ keyDir: temp.dir })));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = path.join(temp.dir, 'data');
+  const builtin = opts.auth === 'builtin' ? builtinAuth(url) : undefined;
+  const auth = opts.auth === 'none' ? undefined : (builtin ?? (opts.auth as RegistryAuthFixture | undefined) ?? (await startTestTokenServer({ keyDir: temp.dir })));
   const env: Record<string, string> = {
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -30,7 +34,7 @@ export async function startAllInOne(opts: AllInOneOptions = {}): Promise<Registr
     PUBLIC_URL: url,
     LOG_LEVEL: 'info',
     ADMIN_PASSWORD: 'e2e-admin-password',
-    ...(auth ? authEnv(auth, undefined) : { REGISTRY_AUTH: 'none' }),
+    ...(builtin ? {} : auth ? authEnv(auth, undefined) : { REGISTRY_AUTH: 'none' }),
     ...opts.env,
   };
   try {
@@ -66,4 +70,18 @@ export function authEnv(auth: RegistryAuthFixture, publicUrl: string | undefined
   if (auth.publicKeyFile) env.AUTH_PUBLIC_KEY_FILE = auth.publicKeyFile;
   else if (auth.jwksUrl) env.AUTH_JWKS_URL = auth.jwksUrl;
   return env;
+}
+
+/** The all-in-one's own auth service: defaults of config.registry.auth, admin from ADMIN_PASSWORD. */
+function builtinAuth(url: string): RegistryAuthFixture {
+  return {
+    issuer: 'docksphere-auth',
+    service: 'docksphere',
+    publicKeyFile: undefined,
+    jwksUrl: `${url}/auth/jwks.json`,
+    upstream: new URL(url).host,
+    realmFor: () => `${url}/auth/token`,
+    users: [{ username: 'admin', password: 'e2e-admin-password' }],
+    stop: async () => undefined,
+  };
 }
