@@ -12,6 +12,7 @@ import { UploadSessions } from './domain/uploads.ts';
 import { getBase } from './routes/base.ts';
 import { deleteBlob, getBlob } from './routes/blobs.ts';
 import { getCatalog } from './routes/catalog.ts';
+import { JSON_CONTENT_TYPE } from './routes/http.ts';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.ts';
 import { getReferrers } from './routes/referrers.ts';
 import { getTags } from './routes/tags.ts';
@@ -81,7 +82,7 @@ function codeForStatus(status: number): RegistryErrorCode {
 
 function sendErrors(reply: FastifyReply, status: number, errors: RegistryError[]): void {
   for (const e of errors) for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-  reply.status(status).header('content-type', 'application/json').send(JSON.stringify(registryErrorBody(errors)));
+  reply.status(status).header('content-type', JSON_CONTENT_TYPE).send(JSON.stringify(registryErrorBody(errors)));
 }
 
 export function buildContext(deps: RegistryServiceDeps): RegistryContext {
@@ -125,7 +126,7 @@ export function registryPlugin(deps: RegistryServiceDeps): FastifyPluginAsync {
       } else {
         request.log.error({ err }, 'registry request failed');
       }
-      reply.status(500).header('content-type', 'application/json').send(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error' }] }));
+      reply.status(500).header('content-type', JSON_CONTENT_TYPE).send(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error' }] }));
     });
 
     // Returns the reply: an async handler that resolves to undefined makes Fastify end a reply whose

@@ -29,6 +29,27 @@ describe('tags/list and _catalog', () => {
     expect(tail.headers.link).toBeUndefined();
   });
 
+  it('answers each document with its exact Content-Type (referrers without a charset, JSON as distribution does)', async () => {
+    const json = 'application/json; charset=utf-8';
+    const manifest = await h.app.inject({ method: 'GET', url: '/v2/team/app/manifests/latest', headers });
+    const digest = manifest.headers['docker-content-digest'] as string;
+    const expectations: [string, 'GET' | 'HEAD', string][] = [
+      ['/v2/', 'GET', json],
+      ['/v2/_catalog', 'GET', json],
+      ['/v2/team/app/tags/list', 'GET', json],
+      ['/v2/team/app/manifests/latest', 'GET', 'application/vnd.oci.image.manifest.v1+json'],
+      ['/v2/team/app/manifests/latest', 'HEAD', 'application/vnd.oci.image.manifest.v1+json'],
+      [`/v2/team/app/referrers/${digest}`, 'GET', 'application/vnd.oci.image.index.v1+json'],
+      [`/v2/team/app/referrers/${digest}?artifactType=application/vnd.example.sbom`, 'GET', 'application/vnd.oci.image.index.v1+json'],
+      ['/v2/team/app/manifests/missing', 'GET', json],
+      ['/v2/team/app/whatever', 'GET', json],
+    ];
+    for (const [url, method, type] of expectations) {
+      const r = await h.app.inject({ method, url, headers });
+      expect(r.headers['content-type'], `${method} ${url}`).toBe(type);
+    }
+  });
+
   it('returns an empty list and no Link for n=0', async () => {
     const r = await list('?n=0');
     expect(r.statusCode).toBe(200);

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError, isValidRepositoryName } from '@docksphere/oci';
 import type { RegistryContext } from '../context.ts';
 import { listRepositories } from '../store/registry-store.ts';
-import { pageSize, queryValue } from './http.ts';
+import { JSON_CONTENT_TYPE, pageSize, queryValue } from './http.ts';
 
 export async function getCatalog(ctx: RegistryContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const n = pageSize(request, ctx.deps.config.maxPageSize);
@@ -14,5 +14,5 @@ export async function getCatalog(ctx: RegistryContext, request: FastifyRequest, 
   if (rows.length > n) {
     reply.header('link', `</v2/_catalog?n=${n}&last=${encodeURIComponent(repositories[repositories.length - 1] as string)}>; rel="next"`);
   }
-  reply.status(200).header('content-type', 'application/json').send(JSON.stringify({ repositories }));
+  reply.status(200).header('content-type', JSON_CONTENT_TYPE).send(JSON.stringify({ repositories }));
 }

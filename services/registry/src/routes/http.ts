@@ -2,6 +2,12 @@
 import type { FastifyRequest } from 'fastify';
 import { RegistryError } from '@docksphere/oci';
 
+/**
+ * The Content-Type of /v2's plain JSON documents (base, tags, catalog, errors), spelled out as
+ * distribution sends it rather than left to Fastify, which appends a charset to JSON-ish types.
+ */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** Whether the request carries a body (a length above zero, or chunked transfer encoding). */
 export function hasBody(request: FastifyRequest): boolean {
   const te = request.headers['transfer-encoding'];

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError, isValidTag } from '@docksphere/oci';
 import type { RegistryContext } from '../context.ts';
 import { listTags, repositoryExists } from '../store/registry-store.ts';
-import { pageSize, queryValue } from './http.ts';
+import { JSON_CONTENT_TYPE, pageSize, queryValue } from './http.ts';
 
 export async function getTags(ctx: RegistryContext, request: FastifyRequest, reply: FastifyReply, name: string): Promise<void> {
   const n = pageSize(request, ctx.deps.config.maxPageSize);
@@ -19,5 +19,5 @@ export async function getTags(ctx: RegistryContext, request: FastifyRequest, rep
     const next = `/v2/${name}/tags/list?n=${n}&last=${encodeURIComponent(tags[tags.length - 1] as string)}`;
     reply.header('link', `<${next}>; rel="next"`);
   }
-  reply.status(200).header('content-type', 'application/json').send(JSON.stringify({ name, tags }));
+  reply.status(200).header('content-type', JSON_CONTENT_TYPE).send(JSON.stringify({ name, tags }));
 }
