@@ -1,7 +1,7 @@
 // The /v2 API as one encapsulated Fastify plugin: body pass-through, the OCI error handler, and one
 // dispatcher per path that finds the resource, checks the caller's access, and calls its route.
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { RegistryError, registryErrorBody, registryErrorTable, type RegistryErrorCode } from '@docksphere/oci';
+import { RegistryError, isValidRepositoryName, registryErrorBody, registryErrorTable, type RegistryErrorCode } from '@docksphere/oci';
 import { Authorizer, type Principal, type Requirement } from './auth/authorize.ts';
 import type { RegistryContext, RegistryServiceDeps } from './context.ts';
 import { BlobLinks } from './domain/blob-links.ts';
@@ -12,7 +12,7 @@ import { UploadSessions } from './domain/uploads.ts';
 import { getBase } from './routes/base.ts';
 import { deleteBlob, getBlob } from './routes/blobs.ts';
 import { getCatalog } from './routes/catalog.ts';
-import { JSON_CONTENT_TYPE } from './routes/http.ts';
+import { JSON_CONTENT_TYPE, queryValue } from './routes/http.ts';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.ts';
 import { getReferrers } from './routes/referrers.ts';
 import { getTags } from './routes/tags.ts';
@@ -25,8 +25,15 @@ function unsupported(method: string, target: Target): RegistryError {
   return new RegistryError('UNSUPPORTED', `${method} is not supported on this endpoint`, { endpoint: target.kind });
 }
 
+/** A mount's source repository, when the request is a POST that names a valid one. */
+function mountSource(request: FastifyRequest): string | undefined {
+  if (queryValue(request, 'mount') === undefined) return undefined;
+  const from = queryValue(request, 'from');
+  return from !== undefined && isValidRepositoryName(from) ? from : undefined;
+}
+
 /** What access a request needs: pull to read, push to write (asking "pull,push" as docker does), delete to delete. */
-function requirementOf(method: Method, target: Target): Requirement | undefined {
+function requirementOf(method: Method, target: Target, request: FastifyRequest): Requirement | undefined {
   if (target.kind === 'base') return undefined;
   if (target.kind === 'catalog') return { type: 'registry', name: 'catalog', actions: ['*'], scopeActions: ['*'] };
   const name = target.name;
@@ -35,7 +42,12 @@ function requirementOf(method: Method, target: Target): Requirement | undefined 
   const isUpload = target.kind === 'upload' || target.kind === 'uploads';
   if (read && !isUpload) return { type: 'repository', name, actions: ['pull'], scopeActions: ['pull'] };
   if (method === 'DELETE' && !isUpload) return { type: 'repository', name, actions: ['delete'], scopeActions: ['delete'] };
-  return { type: 'repository', name, actions: ['push'], scopeActions: ['pull', 'push'] };
+  const push: Requirement = { type: 'repository', name, actions: ['push'], scopeActions: ['pull', 'push'] };
+  if (method === 'POST' && target.kind === 'uploads') {
+    const from = mountSource(request);
+    if (from !== undefined && from !== name) push.optionalScopes = [{ type: 'repository', name: from, actions: ['pull'] }];
+  }
+  return push;
 }
 
 async function route(ctx: RegistryContext, method: Method, target: Target, request: FastifyRequest, reply: FastifyReply, p: Principal): Promise<void> {
@@ -138,7 +150,7 @@ export function registryPlugin(deps: RegistryServiceDeps): FastifyPluginAsync {
       const q = url.indexOf('?');
       const target = parseTarget(q === -1 ? url : url.slice(0, q));
       if (!target) throw new RegistryError('UNSUPPORTED', 'no such /v2 endpoint', undefined, { status: 404 });
-      const principal = await ctx.authorizer.authorize(request.headers.authorization, requirementOf(method, target));
+      const principal = await ctx.authorizer.authorize(request.headers.authorization, requirementOf(method, target, request));
       await route(ctx, method, target, request, reply, principal);
       return reply;
     };

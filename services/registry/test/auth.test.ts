@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT, exportSPKI, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER, REALM, SERVICE, makeSigningKey, repo, signToken, startRegistry, type Harness } from './helpers.ts';
+import { ISSUER, REALM, SERVICE, makeSigningKey, repo, sha256, signToken, startRegistry, type Harness } from './helpers.ts';
 
 describe('token auth', () => {
   let h: Harness;
@@ -33,6 +33,23 @@ describe('token auth', () => {
     expect(p.headers['www-authenticate']).toContain('scope="repository:team/app:pull,push"');
     const d = await h.app.inject({ method: 'DELETE', url: '/v2/team/app/manifests/latest' });
     expect(d.headers['www-authenticate']).toContain('scope="repository:team/app:delete"');
+  });
+
+  it('challenges a mount with pull on its `from` repository too, so a token for the challenge can mount', async () => {
+    const digest = sha256('mount me');
+    const both = `scope="repository:team/app:pull,push repository:team/src:pull"`;
+    const anon = await h.app.inject({ method: 'POST', url: `/v2/team/app/blobs/uploads/?mount=${digest}&from=team/src` });
+    expect(anon.statusCode).toBe(401);
+    expect(anon.headers['www-authenticate']).toBe(`Bearer realm="${REALM}",service="${SERVICE}",${both}`);
+    const pullOnly = { authorization: `Bearer ${await signToken(h.key, [repo('team/app', 'pull')])}` };
+    const short = await h.app.inject({ method: 'POST', url: `/v2/team/app/blobs/uploads/?mount=${digest}&from=team/src`, headers: pullOnly });
+    expect(short.statusCode).toBe(401);
+    expect(short.headers['www-authenticate']).toContain(`${both},error="insufficient_scope"`);
+    // Without `from`, or with one that is no repository name, only the target's scope is asked for.
+    for (const q of [`?mount=${digest}`, `?mount=${digest}&from=Not..Valid`]) {
+      const r = await h.app.inject({ method: 'POST', url: `/v2/team/app/blobs/uploads/${q}` });
+      expect(r.headers['www-authenticate'], q).toBe(`Bearer realm="${REALM}",service="${SERVICE}",scope="repository:team/app:pull,push"`);
+    }
   });
 
   it('refuses Basic credentials at /v2', async () => {

@@ -19,6 +19,11 @@ export interface Requirement {
   actions: string[];
   /** The actions the challenge asks for (push requests ask "pull,push", as docker does). */
   scopeActions: string[];
+  /**
+   * Scopes the challenge asks for as well without requiring them: pull on a mount's `from`, so a
+   * client that follows the challenge gets a token able to mount (without it the upload falls back to 202).
+   */
+  optionalScopes?: AccessEntry[];
 }
 
 export function principalAllows(p: Principal, type: string, name: string, action: string): boolean {
@@ -29,6 +34,13 @@ export function principalAllows(p: Principal, type: string, name: string, action
 export function pullableRepositories(p: Principal): string[] | 'any' {
   if (p.access === 'all') return 'any';
   return p.access.filter((e) => e.type === 'repository' && (e.actions.includes('pull') || e.actions.includes('*'))).map((e) => e.name);
+}
+
+/** The challenge's scope attribute: the required scope first, then the optional ones, space-separated (as distribution does). */
+function challengeScope(need: Requirement): string {
+  const required = formatScope({ type: need.type, name: need.name, actions: need.scopeActions });
+  if (!need.optionalScopes || need.optionalScopes.length === 0) return required;
+  return [required, ...need.optionalScopes.map(formatScope)].join(' ');
 }
 
 const ANONYMOUS_ALL: Principal = { subject: '', access: 'all' };
@@ -46,7 +58,7 @@ export class Authorizer {
   /** Resolves with the caller, or throws UNAUTHORIZED with the right challenge. */
   async authorize(authorization: string | undefined, need: Requirement | undefined): Promise<Principal> {
     if (!this.verifier) return ANONYMOUS_ALL;
-    const scope = need ? formatScope({ type: need.type, name: need.name, actions: need.scopeActions }) : undefined;
+    const scope = need ? challengeScope(need) : undefined;
     const neededDetail = need?.actions.map((action) => ({ type: need.type, name: need.name, action }));
     const m = authorization === undefined ? null : /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(authorization);
     if (!m) {
