@@ -21,6 +21,7 @@ describe('the /v2 error table', () => {
       UNSUPPORTED: 405,
       TOOMANYREQUESTS: 429,
       RANGE_INVALID: 416,
+      PAGINATION_NUMBER_INVALID: 400,
     });
   });
 

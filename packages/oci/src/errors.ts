@@ -16,9 +16,13 @@ export type RegistryErrorCode =
   | 'DENIED'
   | 'UNSUPPORTED'
   | 'TOOMANYREQUESTS'
-  | 'RANGE_INVALID';
+  | 'RANGE_INVALID'
+  | 'PAGINATION_NUMBER_INVALID';
 
-/** Statuses and messages from the OCI distribution spec's error code table (TAG_INVALID and RANGE_INVALID from Docker's registry API). */
+/**
+ * Statuses and messages from the OCI distribution spec's error code table (TAG_INVALID, RANGE_INVALID
+ * and PAGINATION_NUMBER_INVALID from Docker's registry API, as distribution answers them).
+ */
 export const registryErrorTable: Readonly<Record<RegistryErrorCode, { readonly status: number; readonly message: string }>> =
   Object.freeze({
     BLOB_UNKNOWN: { status: 404, message: 'blob unknown to registry' },
@@ -37,6 +41,7 @@ export const registryErrorTable: Readonly<Record<RegistryErrorCode, { readonly s
     UNSUPPORTED: { status: 405, message: 'the operation is unsupported' },
     TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
     RANGE_INVALID: { status: 416, message: 'invalid content range' },
+    PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested' },
   });
 
 export function isRegistryErrorCode(s: string): s is RegistryErrorCode {

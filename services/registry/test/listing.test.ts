@@ -65,10 +65,12 @@ describe('tags/list and _catalog', () => {
     expect(noN.json().tags).toHaveLength(5);
   });
 
-  it('refuses a malformed n with 400', async () => {
-    for (const n of ['-1', 'abc', '1e3', '1.5']) {
-      const r = await list(`?n=${n}`);
-      expect(r.statusCode, n).toBe(400);
+  it('refuses a malformed n with 400 PAGINATION_NUMBER_INVALID, on tags and on the catalog', async () => {
+    for (const n of ['-1', 'abc', '1e3', '1.5', '9999999999']) {
+      for (const r of [await list(`?n=${n}`), await h.app.inject({ method: 'GET', url: `/v2/_catalog?n=${n}`, headers })]) {
+        expect(r.statusCode, n).toBe(400);
+        expect(r.json().errors[0].code, n).toBe('PAGINATION_NUMBER_INVALID');
+      }
     }
   });
 

@@ -35,8 +35,7 @@ export function queryValue(request: FastifyRequest, name: string): string | unde
 export function pageSize(request: FastifyRequest, max: number): number {
   const raw = queryValue(request, 'n');
   if (raw === undefined || raw === '') return max;
-  // No pagination code exists in the spec's table; UNSUPPORTED with 400 says the value cannot be served.
-  if (!/^\d{1,9}$/.test(raw)) throw new RegistryError('UNSUPPORTED', 'n must be a non-negative integer', { n: raw.slice(0, 50) }, { status: 400 });
+  if (!/^\d{1,9}$/.test(raw)) throw new RegistryError('PAGINATION_NUMBER_INVALID', 'n must be a non-negative integer', { n: raw.slice(0, 50) });
   // The spec lets a registry return fewer than n when it sends a Link to the rest: clamp, don't refuse.
   return Math.min(Number(raw), max);
 }
