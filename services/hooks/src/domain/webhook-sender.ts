@@ -77,10 +77,14 @@ export function sendWebhook(request: WebhookRequest): Promise<WebhookResponse> {
         if (size >= MAX_RESPONSE_BYTES) done();
       });
       res.on('end', done);
+      res.on('close', done);
       res.on('error', (err) => finish({ ok: false, status: res.statusCode ?? null, headers, body: null, error: err.message }));
     });
     const timer = setTimeout(() => {
-      req.destroy(new Error(`timed out after ${request.timeoutMs} ms`));
+      const error = `timed out after ${request.timeoutMs} ms`;
+      req.destroy(new Error(error));
+      // Settled here too: a request destroyed mid-response does not always emit an error.
+      finish({ ok: false, status: null, headers: null, body: null, error });
     }, request.timeoutMs);
     req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, status: null, headers: null, body: null, error: err.code && !err.message.includes(err.code) ? `${err.code}: ${err.message}` : err.message }));
     req.end(request.body);

@@ -35,8 +35,10 @@ export class BullMqDeliveryQueue implements DeliveryQueue {
 
   constructor(private readonly options: BullMqQueueOptions) {
     this.prefix = options.prefix ?? 'docksphere';
-    // BullMQ needs maxRetriesPerRequest: null so blocking commands survive a Redis restart.
-    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    // Adds fail fast while Redis is away (the caller logs it and the sweep re-queues later) instead
+    // of waiting in ioredis's offline queue and stalling the event consumer behind them.
+    this.redis = new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.redis.on('error', (err: Error) => options.logger?.warn({ err: err.message }, 'webhook queue: Redis connection error'));
     this.queue = new Queue<DeliveryJob>(DELIVERY_QUEUE_NAME, { connection: this.redis, prefix: this.prefix });
   }
 
@@ -53,7 +55,9 @@ export class BullMqDeliveryQueue implements DeliveryQueue {
 
   process(worker: DeliveryWorker): void {
     if (this.worker) throw new Error('the delivery queue already has a worker');
+    // The worker's blocking commands must survive a Redis restart: BullMQ requires maxRetriesPerRequest: null.
     this.workerConnection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    this.workerConnection.on('error', (err: Error) => this.options.logger?.warn({ err: err.message }, 'webhook worker: Redis connection error'));
     this.worker = new Worker<DeliveryJob>(DELIVERY_QUEUE_NAME, (job, token) => this.run(worker, job, token), {
       connection: this.workerConnection,
       prefix: this.prefix,
