@@ -14,13 +14,13 @@ import { organizationRoutes } from './routes/organizations.ts';
 import { teamRoutes } from './routes/teams.ts';
 import { repositoryRoutes } from './routes/repositories.ts';
 import { grantRoutes } from './routes/grants.ts';
-// PENDING import { docRoutes } from './routes/docs.ts';
-// PENDING import { pageRoutes } from './routes/pages.ts';
+import { docRoutes } from './routes/docs.ts';
+import { pageRoutes } from './routes/pages.ts';
 import { profileRoutes } from './routes/profiles.ts';
-// PENDING import { dashboardRoutes } from './routes/dashboard.ts';
-// PENDING import { tagRoutes } from './routes/tags.ts';
-// PENDING import { searchRoutes } from './routes/search.ts';
-// PENDING import { adminRoutes } from './routes/admin.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { tagRoutes } from './routes/tags.ts';
+import { searchRoutes } from './routes/search.ts';
+import { adminRoutes } from './routes/admin.ts';
 
 export interface MetadataDeps {
   db: Kysely<any>;
@@ -88,13 +88,13 @@ export const metadataPlugin: FastifyPluginAsync<MetadataDeps> = async (app: Fast
   await teamRoutes(app, ctx);
   await repositoryRoutes(app, ctx);
   await grantRoutes(app, ctx);
-  // PENDING await tagRoutes(app, ctx);
-  // PENDING await docRoutes(app, ctx);
-  // PENDING await pageRoutes(app, ctx);
+  await tagRoutes(app, ctx);
+  await docRoutes(app, ctx);
+  await pageRoutes(app, ctx);
   await profileRoutes(app, ctx);
-  // PENDING await dashboardRoutes(app, ctx);
-  // PENDING await searchRoutes(app, ctx);
-  // PENDING await adminRoutes(app, ctx);
+  await dashboardRoutes(app, ctx);
+  await searchRoutes(app, ctx);
+  await adminRoutes(app, ctx);
 
   app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
 };

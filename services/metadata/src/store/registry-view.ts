@@ -1,6 +1,8 @@
 // SQL of the repository view fed by registry events: manifests, tags, tag history, pull counts and
 // daily push/pull statistics. The registry's own tables are never read.
 import { sql, type Kysely } from '@docksphere/db';
+import type { Viewer } from '../domain/viewer.ts';
+import { readableBy } from './visibility.ts';
 
 export interface PushedManifest {
   repositoryId: string;
@@ -151,16 +153,15 @@ export interface RecentPushRow {
   actor: string;
 }
 
-/** The latest tag pushes into the given repositories. */
-export async function recentPushes(db: Kysely<any>, repositoryIds: readonly string[], limit: number): Promise<RecentPushRow[]> {
-  if (repositoryIds.length === 0) return [];
+/** The latest tag pushes into the repositories the viewer owns or holds grants on. */
+export async function recentPushes(db: Kysely<any>, viewer: Viewer, limit: number): Promise<RecentPushRow[]> {
   return (await db
     .withSchema('platform')
     .selectFrom('tag_history as h')
     .innerJoin('repositories as r', 'r.id', 'h.repository_id')
     .select(['h.id', 'r.name as repository', 'h.tag', 'h.digest', 'h.at', 'h.actor'])
     .where('h.action', '=', 'pushed')
-    .where('h.repository_id', 'in', [...repositoryIds])
+    .where((eb) => readableBy(eb, viewer, { mineOnly: true }))
     .orderBy('h.at', 'desc')
     .orderBy('h.id', 'desc')
     .limit(limit)

@@ -62,8 +62,10 @@ export async function repositoriesInNamespace(db: Kysely<any>, namespace: string
 export interface RepositoryListOptions {
   viewer: Viewer;
   namespace?: string | undefined;
-  /** Only repositories the user administers or holds a grant on (the dashboard's "my repositories"). */
-  ids?: readonly string[] | undefined;
+  /** Only repositories the viewer owns or holds a grant on (the dashboard's "my repositories"). */
+  mineOnly?: boolean | undefined;
+  /** Only names or descriptions containing this text. */
+  q?: string | undefined;
   after?: string | undefined;
   limit: number;
 }
@@ -74,9 +76,13 @@ export async function listRepositories(db: Kysely<any>, options: RepositoryListO
     .withSchema('platform')
     .selectFrom('repositories as r')
     .select(COLUMNS)
-    .where((eb) => readableBy(eb, options.viewer))
+    .where((eb) => readableBy(eb, options.viewer, { mineOnly: options.mineOnly }))
     .orderBy('r.name')
     .limit(options.limit + 1);
+  if (options.q) {
+    const like = `%${options.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) => eb.or([eb('r.name', 'like', like), eb(eb.fn('lower', ['r.description']), 'like', like)]));
+  }
   if (options.namespace !== undefined) query = query.where('r.namespace', '=', options.namespace);
   if (options.after !== undefined) query = query.where('r.name', '>', options.after);
   return (await query.execute()) as RepositoryRow[];

@@ -4,11 +4,12 @@ import type { ExpressionBuilder, Expression, SqlBool } from 'kysely';
 import { sql } from '@docksphere/db';
 import type { Viewer } from '../domain/viewer.ts';
 
-export function readableBy(eb: ExpressionBuilder<any, any>, viewer: Viewer): Expression<SqlBool> {
-  const isPublic = eb('r.visibility', '=', 'public');
+export function readableBy(eb: ExpressionBuilder<any, any>, viewer: Viewer, options: { mineOnly?: boolean } = {}): Expression<SqlBool> {
+  // mineOnly: what the viewer holds through ownership or grants, not what is open to everyone.
+  const isPublic = options.mineOnly ? sql<SqlBool>`false` : eb('r.visibility', '=', 'public');
   if (viewer.kind === 'anonymous') return isPublic;
   if (viewer.kind === 'robot') return eb.or([isPublic, eb('r.namespace', '=', viewer.namespace)]);
-  if (viewer.siteAdmin) return sql<SqlBool>`true`;
+  if (viewer.siteAdmin && !options.mineOnly) return sql<SqlBool>`true`;
   const teamIds = [...viewer.teamIds];
   const grantee = (g: string) =>
     teamIds.length > 0 ? eb.or([eb(`${g}.user_id`, '=', viewer.id), eb(`${g}.team_id`, 'in', teamIds)]) : eb(`${g}.user_id`, '=', viewer.id);
