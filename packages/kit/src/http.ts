@@ -1,12 +1,17 @@
 // The one way a DockSphere process builds its Fastify server, so every main (and all-in-one)
 // shares the same logging, proxy trust and timeouts.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from './logger.ts';
 
 export interface HttpServerOptions {
   logger: Logger;
   /** Log every request at info (default: off; the registry's hot paths would drown the log). */
   logRequests?: boolean;
+  /**
+   * Answers router errors (bad percent-encoding, over-long params), which happen before any plugin
+   * runs; e.g. the registry's registryFrameworkErrors, so /v2 answers them in the OCI error format.
+   */
+  frameworkErrors?: FastifyServerOptions['frameworkErrors'];
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
@@ -20,5 +25,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Large uploads stream for minutes: no whole-request timeout, but a bound on idle sockets.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
+    ...(options.frameworkErrors ? { frameworkErrors: options.frameworkErrors } : {}),
   });
 }

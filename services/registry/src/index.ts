@@ -8,6 +8,7 @@ import { REGISTRY_SCHEMA, registryMigrations } from './store/migrations/index.ts
 
 export type { RegistryServiceDeps } from './context.ts';
 export { registryPlugin } from './plugin.ts';
+export { registryFrameworkErrors, type FrameworkErrorHandler } from './framework-errors.ts';
 export { createTokenVerifier, ALLOWED_ALGORITHMS, type TokenVerifier, type TokenVerifierOptions, type TokenVerification } from './auth/verifier.ts';
 export { sweepExpiredUploads } from './domain/expiry.ts';
 export { REGISTRY_SCHEMA } from './store/migrations/index.ts';

@@ -1,10 +1,9 @@
 // Distributed mode: config -> database -> migrations -> blob store -> token verifier -> listening
 // registry process, with graceful shutdown on SIGTERM/SIGINT.
-import Fastify from 'fastify';
 import { openDatabase } from '@docksphere/db';
-import { createLogger, loadConfig } from '@docksphere/kit';
+import { createHttpServer, createLogger, loadConfig } from '@docksphere/kit';
 import { createBlobStore } from '@docksphere/storage';
-import { createTokenVerifier, migrateRegistry, registryPlugin, startUploadExpiry } from './index.ts';
+import { createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin, startUploadExpiry } from './index.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,7 +16,7 @@ async function main(): Promise<void> {
     auth.mode === 'none'
       ? undefined
       : createTokenVerifier({ issuer: auth.issuer, audience: auth.service, jwksUrl: auth.jwksUrl, publicKeyFile: auth.publicKeyFile });
-  const app = Fastify({ loggerInstance: logger, trustProxy: true, maxParamLength: 1024 });
+  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
   await app.register(registryPlugin({ db: database.db, store, config: config.registry, logger, verifier, accelPrefix: config.storage.accelPrefix }));
   const expiry = startUploadExpiry({ db: database.db, store, logger, config: config.registry }, 60_000);
   await app.listen({ host: config.server.host, port: config.server.port });

@@ -1,7 +1,7 @@
 // The /v2 API as one encapsulated Fastify plugin: body pass-through, the OCI error handler, and one
 // dispatcher per path that finds the resource, checks the caller's access, and calls its route.
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { RegistryError, isValidRepositoryName, registryErrorBody, registryErrorTable, type RegistryErrorCode } from '@docksphere/oci';
+import { RegistryError, isValidRepositoryName, registryErrorTable, type RegistryErrorCode } from '@docksphere/oci';
 import { Authorizer, type Principal, type Requirement } from './auth/authorize.ts';
 import type { RegistryContext, RegistryServiceDeps } from './context.ts';
 import { BlobLinks } from './domain/blob-links.ts';
@@ -12,7 +12,8 @@ import { UploadSessions } from './domain/uploads.ts';
 import { getBase } from './routes/base.ts';
 import { deleteBlob, getBlob } from './routes/blobs.ts';
 import { getCatalog } from './routes/catalog.ts';
-import { JSON_CONTENT_TYPE, queryValue } from './routes/http.ts';
+import { sendErrors, sendInternalError } from './routes/errors.ts';
+import { queryValue } from './routes/http.ts';
 import { deleteManifest, getManifest, putManifest } from './routes/manifests.ts';
 import { getReferrers } from './routes/referrers.ts';
 import { getTags } from './routes/tags.ts';
@@ -92,11 +93,6 @@ function codeForStatus(status: number): RegistryErrorCode {
   return byStatus[status] ?? 'UNSUPPORTED';
 }
 
-function sendErrors(reply: FastifyReply, status: number, errors: RegistryError[]): void {
-  for (const e of errors) for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-  reply.status(status).header('content-type', JSON_CONTENT_TYPE).send(JSON.stringify(registryErrorBody(errors)));
-}
-
 export function buildContext(deps: RegistryServiceDeps): RegistryContext {
   const blobs = new BlobLinks(deps.db);
   return {
@@ -138,7 +134,7 @@ export function registryPlugin(deps: RegistryServiceDeps): FastifyPluginAsync {
       } else {
         request.log.error({ err }, 'registry request failed');
       }
-      reply.status(500).header('content-type', JSON_CONTENT_TYPE).send(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'internal server error' }] }));
+      sendInternalError(reply);
     });
 
     // Returns the reply: an async handler that resolves to undefined makes Fastify end a reply whose

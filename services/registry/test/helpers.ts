@@ -4,13 +4,13 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
 import { openDatabase, type Database } from '@docksphere/db';
 import type { AccessEntry } from '@docksphere/access';
-import { createLogger, type RegistryConfig } from '@docksphere/kit';
+import { createHttpServer, createLogger, type RegistryConfig } from '@docksphere/kit';
 import { FilesystemBlobStore } from '@docksphere/storage';
-import { createTokenVerifier, migrateRegistry, registryPlugin } from '../src/index.ts';
+import { createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin } from '../src/index.ts';
 
 export const ISSUER = 'test-issuer';
 export const SERVICE = 'test-registry';
@@ -103,7 +103,8 @@ export async function startRegistry(o: HarnessOptions = {}): Promise<Harness> {
   const config = registryConfig(o.config, authMode);
   const verifier = authMode === 'none' ? undefined : createTokenVerifier({ issuer: ISSUER, audience: SERVICE, jwks: async () => key.jwks });
   const logger = createLogger({ level: 'silent' });
-  const app = Fastify({ logger: false, maxParamLength: 1024 });
+  // The server every main builds, with the registry's router-error answers, as production runs it.
+  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
   await app.register(
     registryPlugin({ db: database.db, store, config, logger, verifier, accelPrefix: o.accelPrefix, ...(o.onEventsWritten ? { onEventsWritten: o.onEventsWritten } : {}) }),
   );
