@@ -130,4 +130,15 @@ describe.skipIf(!haveSkopeo).each(targets())('skopeo against $name', (target) =>
     const stillThere = await api(`/v2/${repo}/manifests/${amd64.digest}`, { method: 'HEAD', headers: { accept: MEDIA.manifest } });
     expect(stillThere.status).toBe(200);
   });
+
+  it.skipIf(target.name !== 'distributed')('after the delete, every registry replica answers 404 at once, not only the one that deleted', async () => {
+    for (const replicaUrl of registry.replicaUrls!) {
+      const replica = { ...registry, url: replicaUrl };
+      for (const ref of ['v1', index.digest]) {
+        const res = await registryFetch(replica, `/v2/${repo}/manifests/${ref}`, { headers: { accept: MEDIA.index } }, pushUser(registry));
+        await res.body?.cancel();
+        expect.soft(res.status, `${replicaUrl} GET manifests/${ref}`).toBe(404);
+      }
+    }
+  });
 });

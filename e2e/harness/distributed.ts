@@ -105,6 +105,7 @@ export async function startDistributed(opts: DistributedOptions = {}): Promise<R
       nginx,
       registries,
       databaseUrl: pg.url,
+      replicaUrls: registries.map((r) => r.url),
       frontAccessLog: () => readFileSync(path.join(nginx.prefix, 'logs', 'access.log'), 'utf8'),
       logs: () => [...registries.map((r) => `--- ${r.name}\n${r.logs()}`), `--- nginx error.log\n${nginx.errorLog()}`].join('\n'),
       stop: stopAll,

@@ -11,6 +11,8 @@ export interface RegistryUnderTest {
   dataDir: string;
   /** The filesystem driver's root (blobs/ below it). */
   storageDir: string;
+  /** Each registry process's own URL, bypassing NGINX (distributed mode only), to check what every replica answers. */
+  replicaUrls?: string[];
   /** NGINX's access log (distributed mode only): one line per request, with accel=1 when NGINX sent a blob file. */
   frontAccessLog?: () => string;
   /** Everything the DockSphere processes printed. */
