@@ -127,6 +127,8 @@ describe.skipIf(!haveNginx)('nginx/nginx.conf in front of the services', () => {
     expect(await serviceFor('/api/auth/sessions')).toEqual({ status: 200, service: 'auth' });
     expect(await serviceFor('/api/audit/events')).toEqual({ status: 200, service: 'hooks' });
     expect(await serviceFor('/api/webhooks/1')).toEqual({ status: 200, service: 'hooks' });
+    expect(await serviceFor('/api/webhooks')).toEqual({ status: 200, service: 'hooks' });
+    expect(await serviceFor('/api/webhooksettings')).toEqual({ status: 200, service: 'metadata' });
     expect(await serviceFor('/api/namespaces')).toEqual({ status: 200, service: 'metadata' });
     expect(await serviceFor('/')).toEqual({ status: 200, service: 'web' });
     expect(await serviceFor('/repositories/team/app')).toEqual({ status: 200, service: 'web' });
