@@ -49,7 +49,8 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
   });
 
   afterAll(async () => {
-    if (image) for (const ref of [image.ref, image.baseRef, remote]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: configDir } });
+    const byDigest = digest ? [`${registry.host}/e2e/app@${digest}`] : [];
+    if (image) for (const ref of [image.ref, image.baseRef, remote, ...byDigest]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: configDir } });
     await registry?.stop();
     temp.remove();
   });
