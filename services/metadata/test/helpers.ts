@@ -34,13 +34,23 @@ export interface TestMetadata {
   close(): Promise<void>;
 }
 
-export async function startMetadata(options: { env?: Record<string, string>; databaseUrl?: string; deps?: Partial<MetadataDeps> } = {}): Promise<TestMetadata> {
+export interface ConsoleKeys {
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  jwks: JSONWebKeySet;
+}
+
+/** A signing key like the auth service's, and the key set it publishes (replicas of one test share it). */
+export async function makeConsoleKeys(): Promise<ConsoleKeys> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
+  return { privateKey, jwks: { keys: [jwk] } };
+}
+
+export async function startMetadata(options: { env?: Record<string, string>; databaseUrl?: string; deps?: Partial<MetadataDeps>; keys?: ConsoleKeys } = {}): Promise<TestMetadata> {
   const config = loadConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET, AUTH_ISSUER: ISSUER, ...options.env });
   const db = await openDatabase(options.databaseUrl ? { url: options.databaseUrl } : { dataDir: 'memory://' });
   await migrateMetadata(db.db);
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
-  const jwks: JSONWebKeySet = { keys: [jwk] };
+  const { privateKey, jwks } = options.keys ?? (await makeConsoleKeys());
   const logger = createLogger({ level: 'silent' });
   const bus = new InMemoryBus();
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1024 } });

@@ -1,0 +1,50 @@
+// Distributed mode: config -> database -> migrations (and the shipped user guide) -> listening metadata
+// process (behind NGINX at /api/; /internal/* only on the service network), its outbox relay and its
+// event consumers, with graceful shutdown. Console tokens are verified with AUTH_JWKS_URL.
+import { openDatabase } from '@docksphere/db';
+import { createEventBus, OutboxRelay } from '@docksphere/events';
+import { createHttpServer, createLogger, loadConfig } from '@docksphere/kit';
+import { METADATA_SCHEMA, metadataPlugin, migrateMetadata, startMetadataConsumers } from './index.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.server.logLevel, name: 'metadata' });
+  if (!config.registry.auth.jwksUrl) throw new Error('the metadata service needs AUTH_JWKS_URL (the auth service\'s /auth/jwks.json) to verify console tokens');
+  if (!config.server.internalSecret) logger.warn('INTERNAL_SECRET is not set: POST /internal/access refuses every call');
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  await migrateMetadata(database.db);
+
+  const bus = await createEventBus(config.events, { logger });
+  const relay = new OutboxRelay({ db: database.db, schema: METADATA_SCHEMA, bus, onError: (err) => logger.error({ err }, 'metadata outbox relay failed') });
+  const app = createHttpServer({ logger });
+  await app.register(metadataPlugin, { db: database.db, config, logger, onOutboxWrite: () => relay.nudge() });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  const consumers = await startMetadataConsumers({ db: database.db, bus, logger, config, onOutboxWrite: () => relay.nudge() });
+  relay.start();
+  await app.listen({ host: config.server.host, port: config.server.port });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'metadata shutting down');
+    try {
+      await app.close();
+      await consumers.close();
+      await relay.stop();
+      await bus.close();
+      await database.close();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
