@@ -149,6 +149,18 @@ describe('robot accounts', () => {
     expect(list.body).not.toMatch(/dsr_[A-Za-z0-9]{32}/);
   });
 
+  it('a robot stops working when the account owning its namespace is disabled', async () => {
+    await createUser(auth.app, admin, 'carl', 'carl-password-1');
+    const carl = await consoleLogin(auth.app, 'carl', 'carl-password-1');
+    const res = await auth.app.inject({ method: 'POST', url: '/api/auth/namespaces/carl/robots', headers: carl.bearer, payload: { name: 'ci', repositories: ['carl/app'], actions: ['pull'] } });
+    const token = res.json().token as string;
+    expect((await access('carl+ci', token, 'repository:carl/app:pull')).status).toBe(200);
+    await auth.app.inject({ method: 'PATCH', url: '/api/auth/admin/users/carl', headers: admin.bearer, payload: { disabled: true } });
+    const refused = await access('carl+ci', token, 'repository:carl/app:pull');
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors[0].message).toBe('this account is disabled');
+  });
+
   it('deleting a robot revokes its token and its docker logins', async () => {
     const res = await auth.app.inject({ method: 'POST', url: '/api/auth/namespaces/alice/robots', headers: alice.bearer, payload: { name: 'temp', repositories: ['alice/app'], actions: ['pull'] } });
     const token = res.json().token as string;

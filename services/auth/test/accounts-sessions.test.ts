@@ -149,6 +149,12 @@ describe('console sessions', () => {
     expect(ok.statusCode).toBe(200);
     const bearer = await auth.app.inject({ method: 'PATCH', url: '/api/auth/me', headers: alice.bearer, payload: { displayName: 'Alice B' } });
     expect(bearer.json().user.displayName).toBe('Alice B');
+    const emailNoPassword = await auth.app.inject({ method: 'PATCH', url: '/api/auth/me', headers: alice.bearer, payload: { email: 'evil@example.test' } });
+    expect(emailNoPassword.statusCode).toBe(401);
+    const email = await auth.app.inject({ method: 'PATCH', url: '/api/auth/me', headers: alice.bearer, payload: { email: 'alice2@example.test', currentPassword: 'alice-password-1' } });
+    expect(email.json().user.email).toBe('alice2@example.test');
+    const taken = await auth.app.inject({ method: 'PATCH', url: '/api/auth/me', headers: alice.bearer, payload: { email: 'admin@localhost', currentPassword: 'alice-password-1' } });
+    expect(taken.statusCode).toBe(409);
   });
 
   it('refresh rotates the refresh cookie; replaying the old one revokes the session', async () => {

@@ -27,6 +27,12 @@ export function userSubject(u: UserRow): Extract<Subject, { kind: 'user' }> {
   return { kind: 'user', id: u.id, username: u.username, admin: u.is_admin, groups: u.ldap_groups };
 }
 
+/** A user namespace's robots stop with their owner's account (organisation namespaces come with metadata). */
+async function namespaceOwnerDisabled(ctx: AuthContext, namespace: string): Promise<boolean> {
+  const owner = await findUserByUsername(ctx.db, namespace);
+  return owner !== undefined && owner.disabled;
+}
+
 /** Username and password: local hash first, the directory for LDAP users and unknown names. */
 export async function checkPassword(ctx: AuthContext, rawUsername: string, password: string): Promise<AuthOutcome & { twoFactor?: boolean }> {
   const username = rawUsername.trim().toLowerCase();
@@ -94,6 +100,7 @@ export async function checkDockerCredentials(ctx: AuthContext, rawUsername: stri
     if (!robot || !constantTimeEqual(robot.namespace, robotLogin.namespace) || !constantTimeEqual(robot.name, robotLogin.name) || !robotUsable(robot)) {
       return { ok: false, reason: 'bad-credentials' };
     }
+    if (await namespaceOwnerDisabled(ctx, robot.namespace)) return { ok: false, reason: 'disabled' };
     await touchRobot(ctx.db, robot.id, ip);
     return {
       ok: true,
@@ -127,6 +134,7 @@ export async function checkDockerRefreshToken(ctx: AuthContext, refreshToken: st
   if (row.robot_id) {
     const robot = await findRobotById(ctx.db, row.robot_id);
     if (!robot || !robotUsable(robot)) return { ok: false, reason: 'bad-credentials' };
+    if (await namespaceOwnerDisabled(ctx, robot.namespace)) return { ok: false, reason: 'disabled' };
     await touchDockerRefreshToken(ctx.db, row.id);
     await touchRobot(ctx.db, robot.id, ip);
     return {

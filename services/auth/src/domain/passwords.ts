@@ -1,6 +1,8 @@
 // Password hashing with argon2id, and the password policy. Unknown accounts are checked against
 // a dummy hash so a wrong username costs the same time as a wrong password.
 import argon2 from 'argon2';
+import type { AuthContext } from '../context.ts';
+import type { UserRow } from '../store/users.ts';
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
@@ -35,4 +37,10 @@ export function passwordProblem(password: string, username?: string): string | u
   if (password.length > MAX_PASSWORD_LENGTH) return `password must be at most ${MAX_PASSWORD_LENGTH} characters`;
   if (username && password.toLowerCase() === username.toLowerCase()) return 'password must differ from the username';
   return undefined;
+}
+
+/** Re-checks the signed-in user's password before a sensitive change (the directory's, for LDAP users). */
+export async function confirmPassword(ctx: AuthContext, user: UserRow, password: string): Promise<boolean> {
+  if (user.source === 'ldap') return ctx.ldap !== undefined && (await ctx.ldap.login(user.username, password)).ok;
+  return verifyPassword(user.password_hash, password);
 }

@@ -4,7 +4,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
 import { createLocalAccount, EMAIL_PATTERN } from '../domain/accounts.ts';
-import { hashPassword, passwordProblem, verifyPassword, MAX_PASSWORD_LENGTH } from '../domain/passwords.ts';
+import { confirmPassword, hashPassword, passwordProblem, verifyPassword, MAX_PASSWORD_LENGTH } from '../domain/passwords.ts';
 import { actor, recordEvent } from '../domain/events.ts';
 import { secretDigest } from '../domain/secrets.ts';
 import { spendInvite } from '../store/invites.ts';
@@ -26,6 +26,8 @@ const SignUp = Type.Object({
 const ProfileChange = Type.Object({
   displayName: Type.Optional(Type.String({ maxLength: 128 })),
   email: Type.Optional(Type.String({ maxLength: 320, pattern: EMAIL_PATTERN })),
+  /** Needed to change the email: the address password resets go to. */
+  currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH })),
 });
 
 const PasswordChange = Type.Object({
@@ -63,6 +65,8 @@ export async function accountRoutes(app: FastifyInstance, ctx: AuthContext): Pro
     const p = await requirePrincipal(ctx, request);
     const { displayName, email } = request.body;
     if (email !== undefined && email.toLowerCase() !== p.user.email.toLowerCase()) {
+      // Whoever holds a session must not be able to redirect password resets without the password.
+      if (!(await confirmPassword(ctx, p.user, request.body.currentPassword ?? ''))) throw new ApiError('UNAUTHORIZED', 'confirm your current password to change the email');
       const other = await findUserByEmail(ctx.db, email);
       if (other && other.id !== p.user.id) throw new ApiError('CONFLICT', 'that email is already registered');
     }

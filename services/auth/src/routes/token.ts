@@ -96,11 +96,10 @@ async function login(ctx: AuthContext, username: string, secret: string, origin:
     throw refusal(outcome);
   }
   await loginSucceeded(ctx, username, origin);
-  const method = outcome.method === 'ldap' ? 'ldap' : outcome.method;
   await recordEvent(ctx.db, 'auth.user.login', actor(actorSubject(outcome.subject), subjectName(outcome.subject), origin), {
     userId: outcome.subject.id,
     username: subjectName(outcome.subject),
-    method,
+    method: outcome.method,
     channel: 'docker',
   });
   ctx.outboxWritten();
@@ -147,7 +146,8 @@ export async function tokenRoutes(app: FastifyInstance, ctx: AuthContext): Promi
     let subject: Subject = { kind: 'anonymous' };
     let outcome: Extract<AuthOutcome, { ok: true }> | undefined;
     if (creds) {
-      if (q.account !== undefined && q.account.toLowerCase() !== creds.username.trim().toLowerCase()) {
+      // A robot login's "+" arrives as a space when a client leaves it unescaped in the query.
+      if (q.account !== undefined && q.account.replace(/ /g, '+').toLowerCase() !== creds.username.trim().toLowerCase()) {
         throw new TokenError(401, 'UNAUTHORIZED', 'invalid_request', 'the account parameter does not match the credentials');
       }
       outcome = await login(ctx, creds.username, creds.password, origin);

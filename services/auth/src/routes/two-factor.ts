@@ -5,7 +5,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
 import { actor, recordEvent } from '../domain/events.ts';
-import { verifyPassword, MAX_PASSWORD_LENGTH } from '../domain/passwords.ts';
+import { confirmPassword, MAX_PASSWORD_LENGTH } from '../domain/passwords.ts';
 import { backupCodeDigest, enrolment, newBackupCodes, newTotpSecret } from '../domain/totp.ts';
 import { checkSecondFactor } from '../domain/two-factor.ts';
 import { countUnusedBackupCodes, replaceBackupCodes } from '../store/backup-codes.ts';
@@ -30,9 +30,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: AuthContext): P
   r.post('/api/auth/2fa/enrol', { schema: { body: Enrol } }, async (request) => {
     const p = await requirePrincipal(ctx, request);
     if (p.user.totp_enabled) throw new ApiError('CONFLICT', 'two-factor authentication is already enabled: disable it first');
-    if (p.user.source === 'local' && !(await verifyPassword(p.user.password_hash, request.body.password ?? ''))) {
-      throw new ApiError('UNAUTHORIZED', 'confirm your password to enrol');
-    }
+    if (!(await confirmPassword(ctx, p.user, request.body.password ?? ''))) throw new ApiError('UNAUTHORIZED', 'confirm your password to enrol');
     const secret = newTotpSecret();
     await updateUser(ctx.db, p.user.id, { totp_secret: secret, totp_enabled: false, totp_last_step: null });
     const issuer = new URL(ctx.publicUrl).host ? `DockSphere (${new URL(ctx.publicUrl).host})` : 'DockSphere';
