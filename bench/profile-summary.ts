@@ -30,6 +30,8 @@ if (!file || !Number.isFinite(fromSeconds)) {
   process.exit(2);
 }
 const top = Number(topArg ?? 30);
+// Piped into head: stop quietly when the reader goes away.
+process.stdout.on('error', () => process.exit(0));
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -4,8 +4,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 // Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel build.
 const CLOCK_TICKS_PER_SECOND = 100;
 
+export interface CpuTimes {
+  user: number;
+  system: number;
+}
+
 /** User plus system CPU seconds the process (all its threads) has used so far. */
 export function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** User and system CPU seconds, apart: system time is the kernel copying bytes for the process. */
+export function cpuTimes(pid: number): CpuTimes {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Field 2 (comm) may contain spaces and parentheses: split after its closing ")".
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -13,7 +24,7 @@ export function cpuSeconds(pid: number): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot parse /proc/${pid}/stat`);
-  return (utime + stime) / CLOCK_TICKS_PER_SECOND;
+  return { user: utime / CLOCK_TICKS_PER_SECOND, system: stime / CLOCK_TICKS_PER_SECOND };
 }
 
 function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fullSettings, quickSettings } from './context.ts';
 import type { BenchOptions, TargetName } from './options.ts';
 import { createPayload } from './payload.ts';
+import { sha256MiBps } from './report/calibration.ts';
 import { machineInfo } from './report/machine.ts';
 import { buildRows, metricSpecs } from './report/metrics.ts';
 import { consoleTable, markdownSection, spliceDoc } from './report/render.ts';
@@ -60,6 +61,7 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
     else targets.push(t);
   }
   notes.forEach((n) => console.log(n));
+  const sha256Before = sha256MiBps();
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'docksphere-bench-'));
   const cleanup = (): void => rmSync(tmp, { recursive: true, force: true });
@@ -110,8 +112,18 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
 
   const rows = buildRows(metricSpecs(settings), results.docksphere?.metrics, results.reference?.metrics);
   const loadAfter = machineInfo(repoRoot).loadAverage;
+  const sha256After = sha256MiBps();
+  notes.push(
+    `Single-core SHA-256 in node on this machine: ${sha256Before.toFixed(0)} MiB/s before the run, ${sha256After.toFixed(0)} MiB/s after ` +
+      '(every registry hashes blobs as they arrive, so this bounds single-stream push throughput).',
+  );
   for (const [name, r] of Object.entries(results)) {
     for (const e of r.errors) notes.push(`${name} failed ${e.split('\n')[0]}`);
+  }
+  for (const [name, r] of Object.entries(results)) {
+    if (r.details.tagsPageSizeHonoured === false) {
+      notes.push(`${name} ignores n on tags/list (Distribution 2.8 does not paginate tags): its n=${settings.tagPageSize} row is a full list of ${settings.tagCount} tags.`);
+    }
   }
   for (const [name, r] of Object.entries(results)) {
     notes.push(
@@ -130,6 +142,7 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
   const report = {
     machine,
     loadAverageAfter: loadAfter,
+    sha256MiBps: { before: sha256Before, after: sha256After },
     mode: opts.quick ? 'quick' : 'full',
     scenarios: opts.only,
     settings,

@@ -3,35 +3,58 @@
 import { createHash } from 'node:crypto';
 import type { BenchContext } from '../context.ts';
 import { blobVariant } from '../payload.ts';
-import { cpuSeconds } from '../proc-stats.ts';
+import { cpuTimes, type CpuTimes } from '../proc-stats.ts';
 import { pullBlob, pushChunked, pushMonolithic } from '../registry-client.ts';
 import { GiB, MiB, median, round } from '../stats.ts';
 
 export type PushMode = 'monolithic' | 'chunked';
 
+function since(before: CpuTimes, pid: number): CpuTimes {
+  const now = cpuTimes(pid);
+  return { user: now.user - before.user, system: now.system - before.system };
+}
+
+function addTo(total: CpuTimes, d: CpuTimes): void {
+  total.user += d.user;
+  total.system += d.system;
+}
+
 export async function measurePush(ctx: BenchContext, mode: PushMode): Promise<void> {
   const repo = `bench/push-${mode}`;
   const { payload, settings, client, server } = ctx;
   const throughputs: number[] = [];
-  let cpu = 0;
+  const cpu: CpuTimes = { user: 0, system: 0 };
   let bytes = 0;
   for (let trial = 0; trial < settings.trials; trial++) {
     const blob = blobVariant(payload, ctx.nextBlobIndex());
-    const cpuBefore = cpuSeconds(server.pid);
+    const cpuBefore = cpuTimes(server.pid);
     const started = performance.now();
     if (mode === 'monolithic') await pushMonolithic(client, repo, payload, blob);
     else await pushChunked(client, repo, payload, blob, settings.chunkSize);
     const seconds = (performance.now() - started) / 1000;
-    cpu += cpuSeconds(server.pid) - cpuBefore;
+    addTo(cpu, since(cpuBefore, server.pid));
     bytes += blob.size;
     throughputs.push(blob.size / MiB / seconds);
     ctx.pushedBlob ??= { repo, digest: blob.digest, size: blob.size };
   }
   const key = mode === 'monolithic' ? 'push' : 'chunked';
+  record(ctx, key, `${mode} push`, throughputs, cpu, bytes);
+}
+
+function record(ctx: BenchContext, key: string, what: string, throughputs: number[], cpu: CpuTimes, bytes: number): void {
+  const gib = bytes / GiB;
   ctx.record(`${key}.mibps`, median(throughputs));
-  ctx.record(`${key}.cpuPerGiB`, cpu / (bytes / GiB));
-  ctx.details[key] = { trialsMiBps: throughputs.map((t) => round(t)), serverCpuSeconds: round(cpu, 2), bytes };
-  ctx.log(`${mode} push: ${throughputs.map((t) => round(t)).join(', ')} MiB/s; ${round(cpu / (bytes / GiB), 2)} CPU-s/GiB`);
+  ctx.record(`${key}.cpuPerGiB`, (cpu.user + cpu.system) / gib);
+  ctx.details[key] = {
+    trialsMiBps: throughputs.map((t) => round(t)),
+    serverUserSecondsPerGiB: round(cpu.user / gib, 2),
+    serverSystemSecondsPerGiB: round(cpu.system / gib, 2),
+    bytes,
+  };
+  ctx.log(
+    `${what}: ${throughputs.map((t) => round(t)).join(', ')} MiB/s; ${round((cpu.user + cpu.system) / gib, 2)} CPU-s/GiB ` +
+      `(user ${round(cpu.user / gib, 2)}, system ${round(cpu.system / gib, 2)})`,
+  );
 }
 
 /** Pulls a pushed blob once, hashing it, so timed pulls are known to return the right bytes. */
@@ -52,20 +75,17 @@ async function verifiedBlob(ctx: BenchContext): Promise<{ repo: string; digest: 
 export async function measurePull(ctx: BenchContext): Promise<void> {
   const { repo, digest, size } = await verifiedBlob(ctx);
   const throughputs: number[] = [];
-  let cpu = 0;
+  const cpu: CpuTimes = { user: 0, system: 0 };
   let bytes = 0;
   for (let trial = 0; trial < ctx.settings.trials; trial++) {
-    const cpuBefore = cpuSeconds(ctx.server.pid);
+    const cpuBefore = cpuTimes(ctx.server.pid);
     const started = performance.now();
     const got = await pullBlob(ctx.client, repo, digest);
     const seconds = (performance.now() - started) / 1000;
-    cpu += cpuSeconds(ctx.server.pid) - cpuBefore;
+    addTo(cpu, since(cpuBefore, ctx.server.pid));
     if (got !== size) throw new Error(`pull returned ${got} bytes, expected ${size}`);
     bytes += got;
     throughputs.push(got / MiB / seconds);
   }
-  ctx.record('pull.mibps', median(throughputs));
-  ctx.record('pull.cpuPerGiB', cpu / (bytes / GiB));
-  ctx.details.pull = { trialsMiBps: throughputs.map((t) => round(t)), serverCpuSeconds: round(cpu, 2), bytes };
-  ctx.log(`pull: ${throughputs.map((t) => round(t)).join(', ')} MiB/s; ${round(cpu / (bytes / GiB), 2)} CPU-s/GiB`);
+  record(ctx, 'pull', 'pull', throughputs, cpu, bytes);
 }
