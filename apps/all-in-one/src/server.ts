@@ -7,6 +7,7 @@ import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
 import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, REGISTRY_SCHEMA } from '@docksphere/registry';
 import { authPlugin, migrateAuth, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, AUTH_SCHEMA } from '@docksphere/auth';
+import { hooksPlugin, migrateHooks, startHooksConsumers, createDeliveryQueue } from '@docksphere/hooks';
 
 export interface RunningDockSphere {
   app: FastifyInstance;
@@ -20,6 +21,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
   const { db } = database;
   await migrateRegistry(db);
   await migrateAuth(db);
+  await migrateHooks(db);
 
   const store = createBlobStore(config.storage);
   const bus = await createEventBus(config.events);
@@ -28,6 +30,10 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
     registry: new OutboxRelay({ db, schema: REGISTRY_SCHEMA, bus, onError: onRelayError }),
     auth: new OutboxRelay({ db, schema: AUTH_SCHEMA, bus, onError: onRelayError }),
   };
+
+  // Consumers subscribe before any relay publishes: the in-process bus keeps nothing for late subscribers.
+  const hooksQueue = createDeliveryQueue(config.hooks, logger);
+  const hooks = await startHooksConsumers({ db, bus, queue: hooksQueue, config: config.hooks, logger });
 
   const keys = await createKeyStore(keyStoreOptions(config));
   const admin = await bootstrapAdmin(db, adminOptions(config));
@@ -47,6 +53,14 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
 
   const app = createHttpServer({ logger });
   await app.register(authPlugin, { db, config, keys, logger, onOutboxWrite: () => relays.auth.nudge() });
+  await app.register(hooksPlugin, {
+    db,
+    config,
+    logger,
+    queue: hooksQueue,
+    consoleAuth: { jwks: () => keys.publicJwks() },
+    onOutboxWrite: () => hooks.relay.nudge(),
+  });
   await app.register(
     registryPlugin({
       db,
@@ -103,6 +117,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
       await app.close();
       await expiry.stop();
       for (const relay of Object.values(relays)) await relay.stop();
+      await hooks.stop();
       await bus.close();
       await store.close();
       await database.close();

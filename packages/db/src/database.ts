@@ -25,6 +25,9 @@ export interface DatabaseOptions {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 20 });
+    // An idle client whose server went away (restart, shutdown) must not crash the process: the
+    // pool drops it and the next query opens a new connection.
+    pool.on('error', () => {});
     const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
