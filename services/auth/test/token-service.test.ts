@@ -179,6 +179,28 @@ describe('POST /auth/token (OAuth2)', () => {
   });
 });
 
+describe('key rotation through the admin API', () => {
+  it('rotates the signing key; tokens issued before stay verifiable with the published JWKS', async () => {
+    const before = await auth.app.inject({ method: 'GET', url: '/auth/token?service=docksphere&scope=repository:alice/app:pull', headers: { authorization: basic('alice', 'alice-password-1') } });
+    const oldKid = decodeJwt(before.json().token).header.kid;
+    const alice = await consoleLogin(auth.app, 'alice', 'alice-password-1');
+    expect((await auth.app.inject({ method: 'POST', url: '/api/auth/admin/keys/rotate', headers: alice.bearer })).statusCode).toBe(403);
+    const rotated = await auth.app.inject({ method: 'POST', url: '/api/auth/admin/keys/rotate', headers: admin.bearer });
+    expect(rotated.statusCode).toBe(201);
+    expect(rotated.json().kid).not.toBe(oldKid);
+    expect(rotated.json().keys).toEqual(expect.arrayContaining([oldKid, rotated.json().kid]));
+    const after = await auth.app.inject({ method: 'GET', url: '/auth/token?service=docksphere&scope=repository:alice/app:pull', headers: { authorization: basic('alice', 'alice-password-1') } });
+    expect(decodeJwt(after.json().token).header.kid).toBe(rotated.json().kid);
+    const jwks = (await auth.app.inject({ method: 'GET', url: '/auth/jwks.json' })).json();
+    const verifier = createLocalJWKSet(jwks);
+    for (const t of [before.json().token, after.json().token]) {
+      expect((await jwtVerify(t, verifier, { issuer: 'docksphere-auth', audience: 'docksphere' })).payload.sub).toBe('alice');
+    }
+    // The admin's console session, signed with the old key, still works.
+    expect((await auth.app.inject({ method: 'GET', url: '/api/auth/me', headers: admin.bearer })).statusCode).toBe(200);
+  });
+});
+
 describe('events', () => {
   it('writes a docker login event per successful credential check', async () => {
     const logins = await outboxEvents(auth.db, 'auth.user.login');

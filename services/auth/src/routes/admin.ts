@@ -59,6 +59,19 @@ export async function adminRoutes(app: FastifyInstance, ctx: AuthContext): Promi
     return { user: userView({ ...user, disabled: disabled ?? user.disabled, is_admin: makeAdmin ?? user.is_admin }) };
   });
 
+  // Generated keys (all-in-one) rotate here; mounted key files rotate by replacing the files.
+  r.post('/api/auth/admin/keys/rotate', async (request, reply) => {
+    const admin = await requireAdmin(ctx, request);
+    let kid: string;
+    try {
+      kid = await ctx.keys.rotate();
+    } catch (err) {
+      throw new ApiError('CONFLICT', (err as Error).message);
+    }
+    ctx.logger.info({ kid, by: admin.user.username }, 'signing key rotated');
+    return reply.code(201).send({ kid, keys: (await ctx.keys.publicJwks()).keys.map((k) => k.kid) });
+  });
+
   r.post('/api/auth/admin/invites', { schema: { body: NewInvite } }, async (request, reply) => {
     const admin = await requireAdmin(ctx, request);
     const code = newSecret(secretPrefix.invite);
