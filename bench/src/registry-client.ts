@@ -23,10 +23,20 @@ interface RequestOptions {
   discardBody?: boolean | ((chunk: Buffer) => void);
 }
 
+function newAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+}
+
 export class RegistryClient {
-  readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+  private agent = newAgent();
 
   constructor(readonly baseUrl: string) {}
+
+  /** Closes kept-alive sockets, e.g. before the server is paused, so none is reused after the server timed it out. */
+  resetSockets(): void {
+    this.agent.destroy();
+    this.agent = newAgent();
+  }
 
   request(method: string, pathAndQuery: string, opts: RequestOptions = {}): Promise<RegistryResponse> {
     const url = new URL(pathAndQuery, this.baseUrl);

@@ -27,8 +27,8 @@ DockSphere's data plane measured against the reference registry, Debian's \`dock
     npm run bench -- --targets docksphere --profile /tmp/prof   # CPU profile of DockSphere
 
 Both registries are started, then take turns scenario by scenario (who goes first alternates,
-and dirty pages are flushed before each scenario), so load from other processes on a shared
-machine drifts over both alike. Both run without auth (\`REGISTRY_AUTH=none\`), with filesystem storage in a temporary
+the one not being measured is frozen with SIGSTOP, and dirty pages are flushed before each
+scenario), so load from other processes on a shared machine drifts over both alike. Both run without auth (\`REGISTRY_AUTH=none\`), with filesystem storage in a temporary
 directory, at log level warn (no access log). The client is a node process on the same machine
 (keep-alive sockets, bodies streamed from a pre-generated random file with 4 MiB reads, digests
 computed before timing; autocannon for the request-rate rows), so both registries share the
@@ -91,11 +91,13 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
       }
     }
     // The registries take turns per scenario, alternating who goes first, so that load from other
-    // processes on this shared machine drifts over both alike.
+    // processes on this shared machine drifts over both alike; the one not measured is frozen.
     for (const [i, id] of opts.only.entries()) {
       const order = i % 2 === 0 ? [...runs.entries()] : [...runs.entries()].reverse();
       for (const [target, run] of order) {
         console.log(`\n== ${id}: ${target} ==`);
+        for (const [other, r] of runs) if (other !== target) r.pause();
+        run.resume();
         await run.run(id);
       }
     }
