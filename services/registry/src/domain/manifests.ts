@@ -12,6 +12,12 @@ import { Lru } from './lru.ts';
 const TAG_TTL_MS = 1000;
 /** A cached manifest is re-checked this often, so a delete on another replica is seen within it. */
 const MANIFEST_RECHECK_MS = 5000;
+/**
+ * For one more period after going stale, a cached answer is still served while a single background
+ * query refreshes it: under load the hot path never waits on the database (which, embedded, shares
+ * this thread), and staleness stays bounded by twice the period.
+ */
+const STALE_GRACE_FACTOR = 2;
 
 export interface PushResult {
   digest: string;
@@ -28,6 +34,11 @@ function key(repository: string, x: string): string {
   return `${repository}\u0000${x}`;
 }
 
+/** Tag keys carry a prefix so they never share an in-flight lookup with a manifest key. */
+function tagKey(repository: string, tag: string): string {
+  return `tag\u0000${repository}\u0000${tag}`;
+}
+
 /** Every blob (config, layers) and child manifest a manifest needs present; foreign layers (with urls) excepted. */
 function references(m: ParsedManifest): { blobs: string[]; manifests: string[] } {
   const blobs: string[] = [];
@@ -37,12 +48,20 @@ function references(m: ParsedManifest): { blobs: string[]; manifests: string[] }
 }
 
 export class ManifestService {
-  readonly #tags = new Lru<string, string>({ maxEntries: 50_000 });
-  readonly #manifests = new Lru<string, { manifest: StoredManifest; checkedAt: number }>({
+  /** Tag -> digest, fresh until freshUntil, kept (and served while refreshing) for a grace period after. */
+  readonly #tags = new Lru<string, { digest: string; freshUntil: number }>({ maxEntries: 50_000 });
+  readonly #manifests = new Lru<string, { manifest: StoredManifest; freshUntil: number }>({
     maxEntries: 20_000,
     maxWeight: 64 * 1024 * 1024,
     weigh: (v) => v.manifest.size + 200,
   });
+  /** Lookups in flight: concurrent misses on one key share one query instead of each sending their own. */
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  /**
+   * Bumped by every local write: a lookup that started before a write neither caches its answer nor
+   * is shared with requests that arrive after it, so this replica always reads its own writes.
+   */
+  #generation = 0;
 
   constructor(private readonly deps: ManifestServiceDeps) {}
 
@@ -52,24 +71,69 @@ export class ManifestService {
     let digest: string | undefined;
     if (reference.kind === 'digest') digest = reference.digest.digest;
     else {
-      const tk = key(repository, reference.tag);
-      digest = this.#tags.get(tk, now);
-      if (digest === undefined) {
-        digest = await sql.resolveTag(this.deps.db, repository, reference.tag);
-        if (digest === undefined) return undefined;
-        this.#tags.set(tk, digest, now + TAG_TTL_MS);
+      const tk = tagKey(repository, reference.tag);
+      const cached = this.#tags.get(tk, now);
+      if (cached === undefined) digest = await this.#resolveTag(tk, repository, reference.tag);
+      else {
+        digest = cached.digest;
+        if (cached.freshUntil <= now) this.#background(this.#resolveTag(tk, repository, reference.tag));
       }
+      if (digest === undefined) return undefined;
     }
     const mk = key(repository, digest);
     const cached = this.#manifests.get(mk, now);
-    if (cached && now - cached.checkedAt < MANIFEST_RECHECK_MS) return cached.manifest;
-    const manifest = await sql.getManifest(this.deps.db, repository, digest);
-    if (!manifest) {
-      this.#manifests.delete(mk);
-      return undefined;
-    }
-    this.#manifests.set(mk, { manifest, checkedAt: now });
-    return manifest;
+    if (cached === undefined) return this.#loadManifest(mk, repository, digest);
+    if (cached.freshUntil <= now) this.#background(this.#loadManifest(mk, repository, digest));
+    return cached.manifest;
+  }
+
+  #resolveTag(tk: string, repository: string, tag: string): Promise<string | undefined> {
+    return this.#once(tk, async (current) => {
+      const digest = await sql.resolveTag(this.deps.db, repository, tag);
+      if (!current()) return digest;
+      if (digest === undefined) this.#tags.delete(tk);
+      else this.#rememberTag(repository, tag, digest);
+      return digest;
+    });
+  }
+
+  #loadManifest(mk: string, repository: string, digest: string): Promise<StoredManifest | undefined> {
+    return this.#once(mk, async (current) => {
+      const manifest = await sql.getManifest(this.deps.db, repository, digest);
+      if (!current()) return manifest;
+      const now = Date.now();
+      if (!manifest) this.#manifests.delete(mk);
+      else this.#manifests.set(mk, { manifest, freshUntil: now + MANIFEST_RECHECK_MS }, now + STALE_GRACE_FACTOR * MANIFEST_RECHECK_MS);
+      return manifest;
+    });
+  }
+
+  #rememberTag(repository: string, tag: string, digest: string): void {
+    const now = Date.now();
+    this.#tags.set(tagKey(repository, tag), { digest, freshUntil: now + TAG_TTL_MS }, now + STALE_GRACE_FACTOR * TAG_TTL_MS);
+  }
+
+  /** Runs load once for concurrent callers; load's `current()` says whether no local write happened since it began. */
+  #once<T>(k: string, load: (current: () => boolean) => Promise<T>): Promise<T> {
+    const running = this.#inflight.get(k) as Promise<T> | undefined;
+    if (running) return running;
+    const started = this.#generation;
+    const p = load(() => this.#generation === started).finally(() => {
+      if (this.#inflight.get(k) === p) this.#inflight.delete(k);
+    });
+    this.#inflight.set(k, p);
+    return p;
+  }
+
+  /** After a local write: lookups already running may hold the old answer, so they are neither cached nor shared. */
+  #wrote(): void {
+    this.#generation++;
+    this.#inflight.clear();
+  }
+
+  /** A refresh nobody waits for: a failure leaves the stale entry to expire on its own. */
+  #background(refresh: Promise<unknown>): void {
+    refresh.catch(() => undefined);
   }
 
   /** Validates and stores a pushed manifest, moving the tag if the reference is one. */
@@ -115,7 +179,8 @@ export class ManifestService {
       if (tag !== undefined) await sql.moveTag(trx, repository, tag, digest, actor.subject);
       await sql.writeEvents(trx, [event]);
     });
-    if (tag !== undefined) this.#tags.set(key(repository, tag), digest, Date.now() + TAG_TTL_MS);
+    this.#wrote();
+    if (tag !== undefined) this.#rememberTag(repository, tag, digest);
     this.deps.onEventsWritten?.();
     return { digest, subject: m.subject?.digest };
   }
@@ -129,8 +194,9 @@ export class ManifestService {
       events.push(newEvent('registry.manifest.deleted', actor, { repository, digest: digest.digest }));
       await sql.writeEvents(trx, events);
     });
+    this.#wrote();
     this.#manifests.delete(key(repository, digest.digest));
-    this.#tags.deleteWhere((k) => k.startsWith(`${repository}\u0000`));
+    this.#tags.deleteWhere((k) => k.startsWith(tagKey(repository, '')));
     this.deps.onEventsWritten?.();
   }
 
@@ -140,7 +206,8 @@ export class ManifestService {
       if (digest === undefined) throw new RegistryError('MANIFEST_UNKNOWN', 'tag unknown', { tag });
       await sql.writeEvents(trx, [newEvent('registry.tag.deleted', actor, { repository, tag, digest })]);
     });
-    this.#tags.delete(key(repository, tag));
+    this.#wrote();
+    this.#tags.delete(tagKey(repository, tag));
     this.deps.onEventsWritten?.();
   }
 }
