@@ -7,6 +7,7 @@ import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
 import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, REGISTRY_SCHEMA } from '@docksphere/registry';
 import { authPlugin, migrateAuth, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, AUTH_SCHEMA } from '@docksphere/auth';
+import { metadataPlugin, migrateMetadata, startMetadataConsumers, metadataAccessPolicy, METADATA_SCHEMA } from '@docksphere/metadata';
 import { hooksPlugin, migrateHooks, startHooksConsumers, createDeliveryQueue } from '@docksphere/hooks';
 
 export interface RunningDockSphere {
@@ -21,6 +22,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
   const { db } = database;
   await migrateRegistry(db);
   await migrateAuth(db);
+  await migrateMetadata(db);
   await migrateHooks(db);
 
   const store = createBlobStore(config.storage);
@@ -29,11 +31,13 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
   const relays = {
     registry: new OutboxRelay({ db, schema: REGISTRY_SCHEMA, bus, onError: onRelayError }),
     auth: new OutboxRelay({ db, schema: AUTH_SCHEMA, bus, onError: onRelayError }),
+    metadata: new OutboxRelay({ db, schema: METADATA_SCHEMA, bus, onError: onRelayError }),
   };
 
   // Consumers subscribe before any relay publishes: the in-process bus keeps nothing for late subscribers.
   const hooksQueue = createDeliveryQueue(config.hooks, logger);
   const hooks = await startHooksConsumers({ db, bus, queue: hooksQueue, config: config.hooks, logger });
+  const metadataConsumers = await startMetadataConsumers({ db, bus, logger, config, onOutboxWrite: () => relays.metadata.nudge() });
 
   const keys = await createKeyStore(keyStoreOptions(config));
   const admin = await bootstrapAdmin(db, adminOptions(config));
@@ -52,7 +56,9 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
         });
 
   const app = createHttpServer({ logger });
-  await app.register(authPlugin, { db, config, keys, logger, onOutboxWrite: () => relays.auth.nudge() });
+  // The token service asks metadata's permission model in-process (no /internal HTTP hop).
+  await app.register(authPlugin, { db, config, keys, logger, accessPolicy: metadataAccessPolicy(db), onOutboxWrite: () => relays.auth.nudge() });
+  await app.register(metadataPlugin, { db, config, logger, jwks: () => keys.publicJwks(), onOutboxWrite: () => relays.metadata.nudge() });
   await app.register(hooksPlugin, {
     db,
     config,
@@ -118,6 +124,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
       await expiry.stop();
       for (const relay of Object.values(relays)) await relay.stop();
       await hooks.stop();
+      await metadataConsumers.close();
       await bus.close();
       await store.close();
       await database.close();
