@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, every real server and client the test suites start:
 # PostgreSQL, Redis, NATS, NGINX, the Docker engine, skopeo, podman, the reference registry,
-# busybox (test images), Chromium and OpenLDAP (slapd, ldap-utils) for the LDAP tests. Idempotent; quick when everything is present.
+# busybox (test images) and OpenLDAP (slapd, ldap-utils) for the LDAP tests. Idempotent; quick when everything is present.
 set -euo pipefail
-packages=(postgresql redis-server nats-server nginx docker.io skopeo podman docker-registry busybox-static chromium slapd ldap-utils)
+packages=(postgresql redis-server nats-server nginx docker.io skopeo podman docker-registry busybox-static slapd ldap-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -12,7 +12,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "[infra] installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # The distribution's registry service is not wanted running on its default port.
 systemctl disable --now docker-registry >/dev/null 2>&1 || true
