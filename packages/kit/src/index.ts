@@ -3,3 +3,4 @@ export * from './config.ts';
 export * from './logger.ts';
 export * from './errors.ts';
 export * from './http.ts';
+export * from './process.ts';
