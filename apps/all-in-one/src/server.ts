@@ -5,7 +5,7 @@ import { createHttpServer, type DockSphereConfig, type Logger } from '@dockspher
 import { openDatabase } from '@docksphere/db';
 import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
-import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, REGISTRY_SCHEMA } from '@docksphere/registry';
+import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, startRegistryConsumers, RepositoryInvalidations, REGISTRY_SCHEMA } from '@docksphere/registry';
 import { authPlugin, migrateAuth, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, AUTH_SCHEMA } from '@docksphere/auth';
 import { metadataPlugin, migrateMetadata, startMetadataConsumers, metadataAccessPolicy, METADATA_SCHEMA } from '@docksphere/metadata';
 import { hooksPlugin, migrateHooks, startHooksConsumers, createDeliveryQueue } from '@docksphere/hooks';
@@ -38,6 +38,8 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
   const hooksQueue = createDeliveryQueue(config.hooks, logger);
   const hooks = await startHooksConsumers({ db, bus, queue: hooksQueue, config: config.hooks, logger });
   const metadataConsumers = await startMetadataConsumers({ db, bus, logger, config, onOutboxWrite: () => relays.metadata.nudge() });
+  const registryInvalidations = new RepositoryInvalidations();
+  const registryConsumers = await startRegistryConsumers({ db, bus, logger, store, invalidations: registryInvalidations });
 
   const keys = await createKeyStore(keyStoreOptions(config));
   const admin = await bootstrapAdmin(db, adminOptions(config));
@@ -76,6 +78,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
       verifier,
       accelPrefix: config.storage.accelPrefix,
       onEventsWritten: () => relays.registry.nudge(),
+      invalidations: registryInvalidations,
     }),
   );
   const expiry = startUploadExpiry({ db, store, config: config.registry, logger }, 60_000);
@@ -125,6 +128,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
       for (const relay of Object.values(relays)) await relay.stop();
       await hooks.stop();
       await metadataConsumers.close();
+      await registryConsumers.close();
       await bus.close();
       await store.close();
       await database.close();

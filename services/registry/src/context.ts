@@ -9,6 +9,7 @@ import type { TokenVerifier } from './auth/verifier.ts';
 import type { BlobLinks } from './domain/blob-links.ts';
 import type { ManifestService } from './domain/manifests.ts';
 import type { PullEvents } from './domain/pull-events.ts';
+import type { RepositoryInvalidations } from './domain/repository-invalidations.ts';
 import type { UploadSessions } from './domain/uploads.ts';
 
 export interface RegistryServiceDeps {
@@ -26,6 +27,8 @@ export interface RegistryServiceDeps {
    * with X-Accel-Redirect "<prefix>/<path>" and NGINX sends the bytes.
    */
   accelPrefix?: string | undefined;
+  /** Shared with startRegistryConsumers: repositories deleted or moved by metadata are dropped from the caches. */
+  invalidations?: RepositoryInvalidations | undefined;
 }
 
 export interface RegistryContext {

@@ -1,5 +1,5 @@
 // @docksphere/registry: the OCI Distribution 1.1 /v2 API as a Fastify plugin, its migrations,
-// token verification and the abandoned-upload sweeper.
+// token verification, the abandoned-upload sweeper, and the consumer of metadata's repository lifecycle events.
 import type { Kysely } from '@docksphere/db';
 import { migrate } from '@docksphere/db';
 import type { RegistryServiceDeps } from './context.ts';
@@ -12,6 +12,8 @@ export { registryFrameworkErrors, type FrameworkErrorHandler } from './framework
 export { createTokenVerifier, ALLOWED_ALGORITHMS, type TokenVerifier, type TokenVerifierOptions, type TokenVerification } from './auth/verifier.ts';
 export { sweepExpiredUploads } from './domain/expiry.ts';
 export { REGISTRY_SCHEMA } from './store/migrations/index.ts';
+export { startRegistryConsumers, REGISTRY_CONSUMER, type RegistryConsumerDeps } from './consumers.ts';
+export { RepositoryInvalidations } from './domain/repository-invalidations.ts';
 
 /** Applies the registry schema's migrations (idempotent; safe with several replicas starting at once). */
 export async function migrateRegistry(db: Kysely<any>): Promise<void> {

@@ -1,9 +1,10 @@
 // Distributed mode: config -> database -> migrations -> blob store -> token verifier -> listening
-// registry process, with graceful shutdown on SIGTERM/SIGINT.
+// registry process with its lifecycle consumer on the event bus, with graceful shutdown on SIGTERM/SIGINT.
 import { openDatabase } from '@docksphere/db';
 import { createHttpServer, createLogger, loadConfig } from '@docksphere/kit';
+import { OutboxRelay, createEventBus } from '@docksphere/events';
 import { createBlobStore } from '@docksphere/storage';
-import { createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin, startUploadExpiry } from './index.ts';
+import { RepositoryInvalidations, createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin, startRegistryConsumers, startUploadExpiry, REGISTRY_SCHEMA } from './index.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,9 +17,18 @@ async function main(): Promise<void> {
     auth.mode === 'none'
       ? undefined
       : createTokenVerifier({ issuer: auth.issuer, audience: auth.service, jwksUrl: auth.jwksUrl, publicKeyFile: auth.publicKeyFile });
+  const bus = await createEventBus(config.events, { logger });
+  const invalidations = new RepositoryInvalidations();
+  // Each replica joins the one durable consumer: an event is applied by one of them; the others' caches expire on their own.
+  const consumers = await startRegistryConsumers({ db: database.db, bus, logger, store, invalidations });
+  // Without NATS no other process could hear the registry's events: they wait in the outbox until it is configured.
+  const relay = config.events.natsUrl
+    ? new OutboxRelay({ db: database.db, schema: REGISTRY_SCHEMA, bus, onError: (err) => logger.error({ err }, 'registry outbox relay failed') })
+    : undefined;
   const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
-  await app.register(registryPlugin({ db: database.db, store, config: config.registry, logger, verifier, accelPrefix: config.storage.accelPrefix }));
+  await app.register(registryPlugin({ db: database.db, store, config: config.registry, logger, verifier, accelPrefix: config.storage.accelPrefix, invalidations, onEventsWritten: () => relay?.nudge() }));
   const expiry = startUploadExpiry({ db: database.db, store, logger, config: config.registry }, 60_000);
+  relay?.start();
   await app.listen({ host: config.server.host, port: config.server.port });
 
   let closing = false;
@@ -29,6 +39,9 @@ async function main(): Promise<void> {
     try {
       await app.close();
       await expiry.stop();
+      await relay?.stop();
+      await consumers.close();
+      await bus.close();
       await store.close();
       await database.close();
       process.exit(0);

@@ -112,7 +112,12 @@ export function registryPlugin(deps: RegistryServiceDeps): FastifyPluginAsync {
       deps.logger.warn('REGISTRY AUTHENTICATION IS OFF (REGISTRY_AUTH=none): anyone who can reach /v2 can pull, push and delete');
     }
     const ctx = buildContext(deps);
+    const unsubscribe = deps.invalidations?.subscribe((repository) => {
+      ctx.manifests.forgetRepository(repository);
+      ctx.blobs.forgetRepository(repository);
+    });
     app.addHook('onClose', async () => {
+      unsubscribe?.();
       await ctx.pulls.flush();
     });
 

@@ -10,7 +10,7 @@ import { openDatabase, type Database } from '@docksphere/db';
 import type { AccessEntry } from '@docksphere/access';
 import { createHttpServer, createLogger, type RegistryConfig } from '@docksphere/kit';
 import { FilesystemBlobStore } from '@docksphere/storage';
-import { createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin } from '../src/index.ts';
+import { createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin, type RepositoryInvalidations } from '../src/index.ts';
 
 export const ISSUER = 'test-issuer';
 export const SERVICE = 'test-registry';
@@ -91,6 +91,8 @@ export interface HarnessOptions {
   config?: Partial<RegistryConfig>;
   onEventsWritten?: () => void;
   accelPrefix?: string;
+  /** Shared with a lifecycle consumer under test. */
+  invalidations?: RepositoryInvalidations;
 }
 
 export async function startRegistry(o: HarnessOptions = {}): Promise<Harness> {
@@ -106,7 +108,7 @@ export async function startRegistry(o: HarnessOptions = {}): Promise<Harness> {
   // The server every main builds, with the registry's router-error answers, as production runs it.
   const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
   await app.register(
-    registryPlugin({ db: database.db, store, config, logger, verifier, accelPrefix: o.accelPrefix, ...(o.onEventsWritten ? { onEventsWritten: o.onEventsWritten } : {}) }),
+    registryPlugin({ db: database.db, store, config, logger, verifier, accelPrefix: o.accelPrefix, invalidations: o.invalidations, ...(o.onEventsWritten ? { onEventsWritten: o.onEventsWritten } : {}) }),
   );
   await app.ready();
   return {

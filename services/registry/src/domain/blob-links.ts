@@ -27,6 +27,12 @@ export class BlobLinks {
     this.#sizes.set(`${repository}\u0000${digest}`, size, Date.now() + LINK_TTL_MS);
   }
 
+  /** After the repository was deleted or renamed outside /v2: its links are looked up again. */
+  forgetRepository(repository: string): void {
+    const prefix = `${repository}\u0000`;
+    this.#sizes.deleteWhere((k) => k.startsWith(prefix));
+  }
+
   async unlink(repository: string, digest: string): Promise<boolean> {
     this.#sizes.delete(`${repository}\u0000${digest}`);
     return unlinkBlob(this.db, repository, digest);
