@@ -7,6 +7,7 @@ import { RegistryError, digestOf, parseManifest, type ParsedDigest, type ParsedM
 import * as sql from '../store/registry-store.ts';
 import type { StoredManifest } from '../store/registry-store.ts';
 import { Lru } from './lru.ts';
+import { summarizeManifest } from './manifest-summary.ts';
 
 /** Tag resolutions are trusted this long, so tag moves by other replicas are seen within it. */
 const TAG_TTL_MS = 1000;
@@ -164,6 +165,7 @@ export class ManifestService {
       tag,
       subject: m.subject?.digest,
       artifactType: m.artifactType,
+      ...summarizeManifest(m, body.byteLength),
     });
     await this.deps.db.transaction().execute(async (trx) => {
       await sql.insertManifest(trx, {
@@ -198,6 +200,14 @@ export class ManifestService {
     this.#manifests.delete(key(repository, digest.digest));
     this.#tags.deleteWhere((k) => k.startsWith(tagKey(repository, '')));
     this.deps.onEventsWritten?.();
+  }
+
+  /** After the repository was deleted or renamed outside /v2: nothing cached under its name is served again. */
+  forgetRepository(repository: string): void {
+    this.#wrote();
+    const prefix = key(repository, '');
+    this.#manifests.deleteWhere((k) => k.startsWith(prefix));
+    this.#tags.deleteWhere((k) => k.startsWith(tagKey(repository, '')));
   }
 
   async deleteTag(repository: string, tag: string, actor: Actor): Promise<void> {
