@@ -6,6 +6,12 @@ import type { Logger } from '@docksphere/kit';
 import { writeEvents } from '../store/registry-store.ts';
 
 const MAX_BUFFERED = 10_000;
+/**
+ * Events per outbox transaction. An embedded database runs each statement on this thread: one
+ * statement for a whole busy second's pulls (thousands of rows) blocked every request for over a
+ * second, so a flush writes bounded batches and lets requests in between them.
+ */
+const FLUSH_BATCH = 250;
 
 export interface PullEventsDeps {
   db: Kysely<any>;
@@ -44,18 +50,21 @@ export class PullEvents {
         clearTimeout(this.#timer);
         this.#timer = undefined;
       }
-      const batch = this.#buffer;
+      const pending = this.#buffer;
       this.#buffer = [];
       if (this.#dropped > 0) {
         this.deps.logger.warn({ dropped: this.#dropped }, 'pull events dropped: buffer full');
         this.#dropped = 0;
       }
-      if (batch.length === 0) return;
-      try {
-        await this.deps.db.transaction().execute((trx) => writeEvents(trx, batch));
-        this.deps.onEventsWritten?.();
-      } catch (err) {
-        this.deps.logger.error({ err, count: batch.length }, 'writing pull events failed');
+      for (let i = 0; i < pending.length; i += FLUSH_BATCH) {
+        if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const batch = pending.slice(i, i + FLUSH_BATCH);
+        try {
+          await this.deps.db.transaction().execute((trx) => writeEvents(trx, batch));
+          this.deps.onEventsWritten?.();
+        } catch (err) {
+          this.deps.logger.error({ err, count: batch.length }, 'writing pull events failed');
+        }
       }
     });
     return this.#flushing;
