@@ -18,7 +18,7 @@ export interface RunningDockSphere {
 }
 
 export async function startAllInOne(config: DockSphereConfig, logger: Logger): Promise<RunningDockSphere> {
-  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, relaxedDurability: config.database.pgliteRelaxedDurability });
   const { db } = database;
   await migrateRegistry(db);
   await migrateAuth(db);

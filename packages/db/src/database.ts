@@ -20,6 +20,11 @@ export interface DatabaseOptions {
   /** Data directory for PGlite; "memory://" keeps it in memory (tests). */
   dataDir?: string;
   maxConnections?: number;
+  /**
+   * PGlite only: answer a query without waiting for its flush to disk (the flush still runs).
+   * Much faster; a crash can lose the last moments of writes. Real Postgres is for durability.
+   */
+  relaxedDurability?: boolean;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -34,7 +39,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const dataDir = options.dataDir ?? 'memory://';
   // Only the parent: PGlite initialises a new cluster when its own directory does not exist yet.
   if (!dataDir.startsWith('memory://')) mkdirSync(path.dirname(dataDir), { recursive: true });
-  const pglite = await PGlite.create(dataDir, { parsers: { 20: (v: string) => Number(v) } });
+  const pglite = await PGlite.create(dataDir, { parsers: { 20: (v: string) => Number(v) }, relaxedDurability: options.relaxedDurability ?? false });
   const db = new Kysely<any>({ dialect: createPGliteDialect(pglite) });
   return {
     db,

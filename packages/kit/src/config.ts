@@ -45,6 +45,8 @@ export interface DatabaseConfig {
   /** postgres://… for a real server; unset means embedded PGlite under dataDir. */
   url: string | undefined;
   dataDir: string;
+  /** PGlite: do not wait for each write's flush to disk (PGLITE_RELAXED_DURABILITY). */
+  pgliteRelaxedDurability: boolean;
 }
 
 export interface StorageConfig {
@@ -208,7 +210,7 @@ export function loadConfig(env: Env = process.env): DockSphereConfig {
       logLevel: read(env, 'LOG_LEVEL') ?? 'info',
       internalSecret: read(env, 'INTERNAL_SECRET'),
     },
-    database: { url: read(env, 'DATABASE_URL'), dataDir: path.resolve(read(env, 'PGLITE_DIR') ?? path.join(dataDir, 'pglite')) },
+    database: { url: read(env, 'DATABASE_URL'), dataDir: path.resolve(read(env, 'PGLITE_DIR') ?? path.join(dataDir, 'pglite')), pgliteRelaxedDurability: bool(env, 'PGLITE_RELAXED_DURABILITY', true) },
     storage: {
       driver: oneOf(env, 'STORAGE_DRIVER', ['filesystem', 's3'] as const, 'filesystem'),
       dir: path.resolve(read(env, 'STORAGE_DIR') ?? path.join(dataDir, 'storage')),
