@@ -1,9 +1,8 @@
 // Distributed mode: config -> database -> migrations -> signing keys -> site admin -> listening
 // auth process (behind NGINX at /auth/ and /api/auth/), with its outbox relay and graceful shutdown.
-import Fastify from 'fastify';
 import { openDatabase } from '@docksphere/db';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
-import { createLogger, loadConfig } from '@docksphere/kit';
+import { closeOnSignal, createHttpServer, createLogger, loadConfig, runMain } from '@docksphere/kit';
 import { AUTH_SCHEMA, adminOptions, authPlugin, bootstrapAdmin, createKeyStore, keyStoreOptions, migrateAuth } from './index.ts';
 
 async function main(): Promise<void> {
@@ -27,34 +26,19 @@ async function main(): Promise<void> {
   const bus = await createEventBus(config.events, { logger });
   const relay = new OutboxRelay({ db: database.db, schema: AUTH_SCHEMA, bus, onError: (err) => logger.error({ err }, 'auth outbox relay failed') });
 
-  const app = Fastify({ loggerInstance: logger, trustProxy: true });
+  const app = createHttpServer({ logger });
   await app.register(authPlugin, { db: database.db, config, keys, logger, onOutboxWrite: () => relay.nudge() });
   app.get('/healthz', async () => ({ status: 'ok' }));
   relay.start();
   await app.listen({ host: config.server.host, port: config.server.port });
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'auth shutting down');
-    try {
-      clearInterval(reload);
-      await app.close();
-      await relay.stop();
-      await bus.close();
-      await database.close();
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  closeOnSignal(logger, 'auth', [
+    () => clearInterval(reload),
+    () => app.close(),
+    () => relay.stop(),
+    () => bus.close(),
+    () => database.close(),
+  ]);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -3,7 +3,7 @@
 // and /api/webhooks/), with graceful shutdown.
 import { openDatabase } from '@docksphere/db';
 import { createEventBus } from '@docksphere/events';
-import { createHttpServer, createLogger, loadConfig } from '@docksphere/kit';
+import { createHttpServer, closeOnSignal, createLogger, loadConfig, runMain } from '@docksphere/kit';
 import { createDeliveryQueue, hooksPlugin, migrateHooks, startHooksConsumers } from './index.ts';
 
 async function main(): Promise<void> {
@@ -31,27 +31,12 @@ async function main(): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   await app.listen({ host: config.server.host, port: config.server.port });
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'hooks shutting down');
-    try {
-      await app.close();
-      await consumers.stop();
-      await bus.close();
-      await database.close();
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  closeOnSignal(logger, 'hooks', [
+    () => app.close(),
+    () => consumers.stop(),
+    () => bus.close(),
+    () => database.close(),
+  ]);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -3,7 +3,7 @@
 // event consumers, with graceful shutdown. Console tokens are verified with AUTH_JWKS_URL.
 import { openDatabase } from '@docksphere/db';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
-import { createHttpServer, createLogger, loadConfig } from '@docksphere/kit';
+import { createHttpServer, closeOnSignal, createLogger, loadConfig, runMain } from '@docksphere/kit';
 import { METADATA_SCHEMA, metadataPlugin, migrateMetadata, startMetadataConsumers } from './index.ts';
 
 async function main(): Promise<void> {
@@ -23,28 +23,13 @@ async function main(): Promise<void> {
   relay.start();
   await app.listen({ host: config.server.host, port: config.server.port });
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'metadata shutting down');
-    try {
-      await app.close();
-      await consumers.close();
-      await relay.stop();
-      await bus.close();
-      await database.close();
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  closeOnSignal(logger, 'metadata', [
+    () => app.close(),
+    () => consumers.close(),
+    () => relay.stop(),
+    () => bus.close(),
+    () => database.close(),
+  ]);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);
