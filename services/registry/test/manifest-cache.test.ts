@@ -40,7 +40,8 @@ describe('manifest lookup cache', () => {
     const { service, queries } = counted();
     await service.find('team/app', { kind: 'tag', tag: 'hot' });
     const before = queries();
-    await new Promise((r) => setTimeout(r, 1100));
+    // Past the tag's freshness (0.5 s), within its grace period (1 s): served from the cache, refreshed once.
+    await new Promise((r) => setTimeout(r, 700));
     const found = await Promise.all(Array.from({ length: 16 }, () => service.find('team/app', { kind: 'tag', tag: 'hot' })));
     expect(found.every((m) => m?.digest === digest)).toBe(true);
     await new Promise((r) => setTimeout(r, 200));

@@ -9,16 +9,16 @@ import type { StoredManifest } from '../store/registry-store.ts';
 import { Lru } from './lru.ts';
 import { summarizeManifest } from './manifest-summary.ts';
 
-/** Tag resolutions are trusted this long, so tag moves by other replicas are seen within it. */
-const TAG_TTL_MS = 1000;
-/** A cached manifest is re-checked this often, so a delete on another replica is seen within it. */
-const MANIFEST_RECHECK_MS = 5000;
 /**
  * For one more period after going stale, a cached answer is still served while a single background
  * query refreshes it: under load the hot path never waits on the database (which, embedded, shares
- * this thread), and staleness stays bounded by twice the period.
+ * this thread). Changes by other replicas are seen within twice the period.
  */
 const STALE_GRACE_FACTOR = 2;
+/** Tag resolutions are fresh this long: tag moves by other replicas are seen within 1 s. */
+const TAG_TTL_MS = 500;
+/** A cached manifest is re-checked this often: a delete on another replica is seen within 5 s. */
+const MANIFEST_RECHECK_MS = 2500;
 
 export interface PushResult {
   digest: string;
