@@ -1,0 +1,261 @@
+// Starts the whole distributed platform for e2e: real Postgres, NATS JetStream and Redis, the bundled
+// auth, metadata, hooks and registry mains (one process each, registry replicas optional), and NGINX
+// in front with every public route. Each process can be stopped and started again on the same port
+// with the same data, so tests can take one away in the middle of a flow and bring it back.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  freePort,
+  makeTempDir,
+  readNginxTemplate,
+  renderNginxTemplate,
+  ServerProcess,
+  startNginx,
+  startPostgres,
+  startRedis,
+  waitForHttp,
+  type RunningNginx,
+} from '@docksphere/infra';
+import { startNodeService, type RunningNodeService } from './node-service.ts';
+import { repoRoot, requireBundle } from './paths.ts';
+
+export const PLATFORM_ADMIN = { username: 'admin', password: 'e2e-admin-password' } as const;
+const INTERNAL_SECRET = 'e2e-platform-internal-secret';
+const ACCEL_PREFIX = '/_accel/blobs';
+
+/** One process of the platform, on a fixed port, that can be stopped and started again. */
+export interface PlatformProcess {
+  name: string;
+  port: number;
+  /** http://127.0.0.1:PORT (nats://… for NATS). */
+  url: string;
+  running(): boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  logs(): string;
+}
+
+export interface PlatformOptions {
+  /** Registry processes behind NGINX (default 1). */
+  registryReplicas?: number;
+  /** Extra environment for every service process. */
+  env?: Record<string, string>;
+  /** Extra environment for the hooks process only (e.g. WEBHOOK_ALLOWLIST). */
+  hooksEnv?: Record<string, string>;
+}
+
+export interface RunningPlatform {
+  /** http://127.0.0.1:PORT of NGINX: the only address clients use. */
+  url: string;
+  /** host:port of NGINX, for docker login/push/pull. */
+  host: string;
+  nats: PlatformProcess;
+  auth: PlatformProcess;
+  metadata: PlatformProcess;
+  hooks: PlatformProcess;
+  registries: PlatformProcess[];
+  nginx: RunningNginx;
+  databaseUrl: string;
+  redisUrl: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+const bundle = (service: string) => requireBundle(path.join(repoRoot, `services/${service}/dist/main.mjs`));
+
+/** A bundled service main as a PlatformProcess (started by the caller). */
+function nodeProcess(name: string, file: string, port: number, env: Record<string, string>, logDir: string, readyPath: string): PlatformProcess {
+  let current: RunningNodeService | undefined;
+  let lastLogs = '';
+  let starts = 0;
+  return {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    running: () => current !== undefined,
+    async start() {
+      if (current) return;
+      current = await startNodeService({ name, bundle: file, port, env, logFile: path.join(logDir, `${name}-${starts++}.log`), readyPath });
+    },
+    async stop() {
+      if (!current) return;
+      lastLogs += current.logs();
+      const c = current;
+      current = undefined;
+      await c.stop();
+    },
+    logs: () => lastLogs + (current?.logs() ?? ''),
+  };
+}
+
+/** nats-server with JetStream whose store survives a restart on the same port (startNats() removes its store on stop). */
+function natsProcess(port: number, monitorPort: number, storeDir: string): PlatformProcess {
+  let current: ServerProcess | undefined;
+  let lastLogs = '';
+  return {
+    name: 'nats',
+    port,
+    url: `nats://127.0.0.1:${port}`,
+    running: () => current !== undefined,
+    async start() {
+      if (current) return;
+      const server = new ServerProcess('nats-server', 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', storeDir, '-n', `docksphere-platform-${port}`], {
+        cwd: storeDir,
+      });
+      try {
+        await waitForHttp(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`, { statuses: [200], abort: () => server.exitedReason() });
+      } catch (err) {
+        await server.stop();
+        throw err;
+      }
+      current = server;
+    },
+    async stop() {
+      if (!current) return;
+      lastLogs += current.logs();
+      const c = current;
+      current = undefined;
+      await c.stop();
+    },
+    logs: () => lastLogs + (current?.logs() ?? ''),
+  };
+}
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<RunningPlatform> {
+  const files = { auth: bundle('auth'), metadata: bundle('metadata'), hooks: bundle('hooks'), registry: bundle('registry') };
+  const temp = makeTempDir('platform');
+  const stops: (() => Promise<void>)[] = [async () => temp.remove()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
+    stops.push(() => pg.stop(), () => redis.stop());
+    const natsStore = path.join(temp.dir, 'nats');
+    mkdirSync(natsStore, { recursive: true });
+    const nats = natsProcess(await freePort(), await freePort(), natsStore);
+    await nats.start();
+    stops.push(() => nats.stop());
+
+    const nginxPort = await freePort();
+    const publicUrl = `http://127.0.0.1:${nginxPort}`;
+    const [authPort, metadataPort, hooksPort] = [await freePort(), await freePort(), await freePort()];
+    const jwksUrl = `http://127.0.0.1:${authPort}/auth/jwks.json`;
+    const metadataUrl = `http://127.0.0.1:${metadataPort}`;
+    const storageDir = path.join(temp.dir, 'storage');
+    mkdirSync(storageDir, { recursive: true });
+    const common = (name: string, port: number): Record<string, string> => ({
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: publicUrl,
+      DATA_DIR: path.join(temp.dir, `data-${name}`),
+      DATABASE_URL: pg.url,
+      NATS_URL: nats.url,
+      INTERNAL_SECRET,
+      AUTH_JWKS_URL: jwksUrl,
+      LOG_LEVEL: 'info',
+    });
+
+    const auth = nodeProcess(
+      'auth',
+      files.auth,
+      authPort,
+      {
+        ...common('auth', authPort),
+        AUTH_KEYS_DIR: path.join(temp.dir, 'auth-keys'),
+        ADMIN_USERNAME: PLATFORM_ADMIN.username,
+        ADMIN_PASSWORD: PLATFORM_ADMIN.password,
+        AUTH_ACCESS_POLICY: 'metadata',
+        METADATA_URL: metadataUrl,
+        REDIS_URL: redis.url,
+        ...opts.env,
+      },
+      temp.dir,
+      '/auth/jwks.json',
+    );
+    await auth.start();
+    stops.push(() => auth.stop());
+
+    const metadata = nodeProcess('metadata', files.metadata, metadataPort, { ...common('metadata', metadataPort), ...opts.env }, temp.dir, '/healthz');
+    await metadata.start();
+    stops.push(() => metadata.stop());
+
+    const hooks = nodeProcess(
+      'hooks',
+      files.hooks,
+      hooksPort,
+      { ...common('hooks', hooksPort), REDIS_URL: redis.url, METADATA_URL: metadataUrl, ...opts.env, ...opts.hooksEnv },
+      temp.dir,
+      '/healthz',
+    );
+    await hooks.start();
+    stops.push(() => hooks.stop());
+
+    const registries: PlatformProcess[] = [];
+    for (let i = 0; i < (opts.registryReplicas ?? 1); i++) {
+      const port = await freePort();
+      const registry = nodeProcess(
+        `registry-${i}`,
+        files.registry,
+        port,
+        {
+          ...common('registry', port),
+          STORAGE_DRIVER: 'filesystem',
+          STORAGE_DIR: storageDir,
+          STORAGE_ACCEL_PREFIX: ACCEL_PREFIX,
+          REGISTRY_AUTH: 'token',
+          AUTH_REALM: `${publicUrl}/auth/token`,
+          ...opts.env,
+        },
+        temp.dir,
+        '/v2/',
+      );
+      await registry.start();
+      stops.push(() => registry.stop());
+      registries.push(registry);
+    }
+
+    const nowhere = `127.0.0.1:${await freePort()}`;
+    const nginx = await startNginx(
+      (prefix) => {
+        const rendered = renderNginxTemplate(readNginxTemplate(), {
+          DS_LISTEN: `127.0.0.1:${nginxPort}`,
+          DS_REGISTRY_UPSTREAM: `127.0.0.1:${registries[0]!.port}`,
+          DS_AUTH_UPSTREAM: `127.0.0.1:${authPort}`,
+          DS_METADATA_UPSTREAM: `127.0.0.1:${metadataPort}`,
+          DS_HOOKS_UPSTREAM: `127.0.0.1:${hooksPort}`,
+          // No web console in this harness: NGINX answers 502 there.
+          DS_WEB_UPSTREAM: nowhere,
+          DS_STORAGE_DIR: storageDir,
+          DS_ACCEL_PREFIX: ACCEL_PREFIX,
+          DS_TEMP_DIR: path.join(prefix, 'temp'),
+          DS_ACCESS_LOG: path.join(prefix, 'logs', 'access.log'),
+          DS_WORKER_USER: process.getuid?.() === 0 ? 'root' : (process.env.USER ?? 'nobody'),
+        });
+        const first = `server 127.0.0.1:${registries[0]!.port};`;
+        return rendered.replace(first, registries.map((r) => `server 127.0.0.1:${r.port};`).join(' '));
+      },
+      { port: nginxPort },
+    );
+    stops.push(() => nginx.stop());
+
+    const all = [nats, auth, metadata, hooks, ...registries];
+    return {
+      url: publicUrl,
+      host: `127.0.0.1:${nginxPort}`,
+      nats,
+      auth,
+      metadata,
+      hooks,
+      registries,
+      nginx,
+      databaseUrl: pg.url,
+      redisUrl: redis.url,
+      logs: () => [...all.map((p) => `--- ${p.name}\n${p.logs().slice(-6000)}`), `--- nginx error.log\n${nginx.errorLog()}`].join('\n'),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
