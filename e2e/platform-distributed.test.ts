@@ -1,5 +1,5 @@
-// The whole distributed mode end to end with the real docker CLI: auth, metadata, hooks and registry
-// mains behind NGINX on real Postgres, NATS JetStream and Redis. The admin logs in through the API,
+// The whole distributed mode end to end with the real docker CLI: auth, metadata, hooks and two registry
+// replicas behind NGINX on real Postgres, NATS JetStream and Redis. The admin logs in through the API,
 // docker logs in, pushes and pulls through NGINX; the audit trail shows the login and the push; a
 // repository webhook receives the push signed; a private repository does not exist for an outsider;
 // anonymous pulls of a public one work; a push while NATS is down, or while hooks is down, is
@@ -151,7 +151,7 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
     await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
     receiverPort = (receiver.address() as AddressInfo).port;
     [platform, image] = await Promise.all([
-      startPlatform({ hooksEnv: { WEBHOOK_ALLOWLIST: '127.0.0.1/32', WEBHOOK_BACKOFF_BASE_MS: '200', WEBHOOK_BACKOFF_MAX_MS: '1000' } }),
+      startPlatform({ registryReplicas: 2, hooksEnv: { WEBHOOK_ALLOWLIST: '127.0.0.1/32', WEBHOOK_BACKOFF_BASE_MS: '200', WEBHOOK_BACKOFF_MAX_MS: '1000' } }),
       buildTestImage(configDir, path.join(temp.dir, 'build'), 'platform', 64 * 1024),
     ]);
     adminBearer = await consoleLogin(PLATFORM_ADMIN.username, PLATFORM_ADMIN.password);
@@ -216,6 +216,13 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
     const digest = await push('admin/app:nats-down');
     await platform!.nats.start();
     await expectRecordedOnce('admin/app', 'nats-down', digest);
+
+    // NATS taken away while docker is pushing: wherever the stop lands, the outcome is the same.
+    const pushing = push('admin/app:nats-mid-push');
+    await platform!.nats.stop();
+    const midDigest = await pushing;
+    await platform!.nats.start();
+    await expectRecordedOnce('admin/app', 'nats-mid-push', midDigest);
   });
 
   it('a push while hooks is down is caught up exactly once after hooks restarts', async () => {
