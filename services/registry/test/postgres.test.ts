@@ -80,6 +80,15 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('r
     expect(hist.rows[hist.rows.length - 1]?.digest).toBe(tag.rows[0]?.digest);
     const events = await sql<{ n: number }>`select count(*)::int as n from registry.outbox where type = 'registry.manifest.pushed'`.execute(database.db);
     expect(events.rows[0]?.n).toBe(4);
+    // tags/list pages come back from Postgres as one JSON array: bytewise order, n and last honoured.
+    for (const t of ['B', 'a', 'b']) {
+      const r = await a.app.inject({ method: 'PUT', url: `/v2/team/app/manifests/${t}`, headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, payload: imgs[0]?.manifest });
+      expect(r.statusCode).toBe(201);
+    }
+    const list = await b.app.inject({ method: 'GET', url: '/v2/team/app/tags/list?n=3', headers });
+    expect(list.json()).toEqual({ name: 'team/app', tags: ['B', 'a', 'b'] });
+    const rest = await b.app.inject({ method: 'GET', url: '/v2/team/app/tags/list?n=3&last=b', headers });
+    expect(rest.json().tags).toEqual(['shared']);
   });
 
   it('pushes the same blob from both replicas at once without conflict', async () => {
