@@ -57,7 +57,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
           publicKeyFile: auth.publicKeyFile,
         });
 
-  const app = createHttpServer({ logger });
+  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
   // The token service asks metadata's permission model in-process (no /internal HTTP hop).
   await app.register(authPlugin, { db, config, keys, logger, accessPolicy: metadataAccessPolicy(db), onOutboxWrite: () => relays.auth.nudge() });
   await app.register(metadataPlugin, { db, config, logger, jwks: () => keys.publicJwks(), onOutboxWrite: () => relays.metadata.nudge() });
