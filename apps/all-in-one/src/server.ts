@@ -5,7 +5,7 @@ import { createHttpServer, type DockSphereConfig, type Logger } from '@dockspher
 import { openDatabase } from '@docksphere/db';
 import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
-import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, startRegistryConsumers, RepositoryInvalidations, REGISTRY_SCHEMA } from '@docksphere/registry';
+import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, startRegistryConsumers, RepositoryInvalidations, registryFrameworkErrors, REGISTRY_SCHEMA } from '@docksphere/registry';
 import { authPlugin, migrateAuth, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, AUTH_SCHEMA } from '@docksphere/auth';
 import { metadataPlugin, migrateMetadata, startMetadataConsumers, metadataAccessPolicy, METADATA_SCHEMA } from '@docksphere/metadata';
 import { hooksPlugin, migrateHooks, startHooksConsumers, createDeliveryQueue } from '@docksphere/hooks';
