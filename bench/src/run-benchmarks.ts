@@ -39,7 +39,25 @@ it already holds. Machines here are shared: compare the ratios, which come from 
 than absolute numbers across runs. The raw numbers of the latest run are in
 \`bench/results/latest.json\`.
 
+## Reading the numbers
+
+- The targets are DockSphere/reference ratios from the issue: monolithic and chunked push >= 2x the
+  reference's throughput, pull >= 1x at <= 0.5x its CPU per GiB, manifest GET and blob HEAD at 64
+  connections >= 2.5x its request rate, and peak RSS under 300 MiB during 32 concurrent uploads.
+- Every registry hashes a pushed blob with SHA-256 as it arrives. The run prints the single-core
+  SHA-256 speed of node on the machine (no SHA-NI on these CPUs), which bounds one push stream.
+- Node has no sendfile for HTTP responses: a blob GET served by node pays the page-cache-to-user and
+  user-to-socket copies, as Distribution does. The distributed mode serves blob bytes from NGINX
+  (X-Accel-Redirect) or S3 redirects instead.
+- All-in-one DockSphere embeds PGlite (PostgreSQL compiled to WebAssembly) in the registry process:
+  its ~300 MiB is part of the measured RSS, and its statements run on the same thread as requests.
+- Profiling: \`npm run bench -- --targets docksphere --only manifest --profile /tmp/prof\`, then
+  \`node --import tsx bench/profile-summary.ts /tmp/prof/*.cpuprofile 40 --from <ready seconds>\`
+  (\`--callers NAME\` shows which DockSphere frames lead into a hot function). \`--env KEY=VALUE\`
+  starts DockSphere with an extra setting, for one-change experiments.
+
 ## Latest results
+
 `;
 
 function repoRootFrom(benchDir: string): string {
