@@ -7,6 +7,7 @@ import type { BlobStore } from '@docksphere/storage';
 import type { Authorizer, Principal } from './auth/authorize.ts';
 import type { TokenVerifier } from './auth/verifier.ts';
 import type { BlobLinks } from './domain/blob-links.ts';
+import type { CacheInvalidationListener } from './domain/cache-invalidation.ts';
 import type { ManifestService } from './domain/manifests.ts';
 import type { PullEvents } from './domain/pull-events.ts';
 import type { RepositoryInvalidations } from './domain/repository-invalidations.ts';
@@ -29,6 +30,12 @@ export interface RegistryServiceDeps {
   accelPrefix?: string | undefined;
   /** Shared with startRegistryConsumers: repositories deleted or moved by metadata are dropped from the caches. */
   invalidations?: RepositoryInvalidations | undefined;
+  /**
+   * Distributed mode (several replicas on one PostgreSQL): hears the other replicas' deletes, tag
+   * moves and unlinks (PgCacheInvalidationListener). Absent for a single process (PGlite), whose own
+   * writes already invalidate its caches.
+   */
+  cacheInvalidation?: CacheInvalidationListener | undefined;
 }
 
 export interface RegistryContext {

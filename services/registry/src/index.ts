@@ -14,6 +14,8 @@ export { sweepExpiredUploads } from './domain/expiry.ts';
 export { REGISTRY_SCHEMA } from './store/migrations/index.ts';
 export { startRegistryConsumers, REGISTRY_CONSUMER, type RegistryConsumerDeps } from './consumers.ts';
 export { RepositoryInvalidations } from './domain/repository-invalidations.ts';
+export { CACHE_CHANNEL, type CacheChange, type CacheInvalidationListener, type CacheSignal } from './domain/cache-invalidation.ts';
+export { PgCacheInvalidationListener, type PgCacheListenerOptions } from './domain/pg-cache-listener.ts';
 
 /** Applies the registry schema's migrations (idempotent; safe with several replicas starting at once). */
 export async function migrateRegistry(db: Kysely<any>): Promise<void> {

@@ -4,7 +4,7 @@ import { openDatabase } from '@docksphere/db';
 import { createHttpServer, createLogger, loadConfig } from '@docksphere/kit';
 import { OutboxRelay, createEventBus } from '@docksphere/events';
 import { createBlobStore } from '@docksphere/storage';
-import { RepositoryInvalidations, createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin, startRegistryConsumers, startUploadExpiry, REGISTRY_SCHEMA } from './index.ts';
+import { PgCacheInvalidationListener, RepositoryInvalidations, createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin, startRegistryConsumers, startUploadExpiry, REGISTRY_SCHEMA } from './index.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -25,8 +25,15 @@ async function main(): Promise<void> {
   const relay = config.events.natsUrl
     ? new OutboxRelay({ db: database.db, schema: REGISTRY_SCHEMA, bus, onError: (err) => logger.error({ err }, 'registry outbox relay failed') })
     : undefined;
+  // On Postgres other replicas may share the database: their deletes and tag moves arrive by LISTEN/NOTIFY.
+  const cacheInvalidation = config.database.url ? new PgCacheInvalidationListener({ databaseUrl: config.database.url, logger }) : undefined;
+  cacheInvalidation?.start();
+  // Until it listens the caches are bypassed (correct, only slower), so a slow start is not fatal.
+  await cacheInvalidation?.whenConnected(10_000).catch((err: unknown) => logger.warn({ err }, 'starting with the /v2 caches bypassed'));
   const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
-  await app.register(registryPlugin({ db: database.db, store, config: config.registry, logger, verifier, accelPrefix: config.storage.accelPrefix, invalidations, onEventsWritten: () => relay?.nudge() }));
+  await app.register(
+    registryPlugin({ db: database.db, store, config: config.registry, logger, verifier, accelPrefix: config.storage.accelPrefix, invalidations, cacheInvalidation, onEventsWritten: () => relay?.nudge() }),
+  );
   const expiry = startUploadExpiry({ db: database.db, store, logger, config: config.registry }, 60_000);
   relay?.start();
   await app.listen({ host: config.server.host, port: config.server.port });
@@ -38,6 +45,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'registry shutting down');
     try {
       await app.close();
+      await cacheInvalidation?.close();
       await expiry.stop();
       await relay?.stop();
       await consumers.close();

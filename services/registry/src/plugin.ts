@@ -94,13 +94,13 @@ function codeForStatus(status: number): RegistryErrorCode {
 }
 
 export function buildContext(deps: RegistryServiceDeps): RegistryContext {
-  const blobs = new BlobLinks(deps.db);
+  const blobs = new BlobLinks(deps.db, deps.cacheInvalidation);
   return {
     deps,
     authorizer: new Authorizer(deps.verifier, { realm: deps.config.auth.realm, service: deps.config.auth.service }),
     blobs,
     uploads: new UploadSessions({ db: deps.db, store: deps.store, onLinked: (r, d, s) => blobs.remember(r, d, s) }),
-    manifests: new ManifestService({ db: deps.db, maxManifestBytes: deps.config.maxManifestBytes, onEventsWritten: deps.onEventsWritten }),
+    manifests: new ManifestService({ db: deps.db, maxManifestBytes: deps.config.maxManifestBytes, onEventsWritten: deps.onEventsWritten, crossReplica: deps.cacheInvalidation }),
     pulls: new PullEvents({ db: deps.db, logger: deps.logger, sampleRate: deps.config.pullEventSampleRate, onEventsWritten: deps.onEventsWritten }),
   };
 }
@@ -116,8 +116,13 @@ export function registryPlugin(deps: RegistryServiceDeps): FastifyPluginAsync {
       ctx.manifests.forgetRepository(repository);
       ctx.blobs.forgetRepository(repository);
     });
+    const unlisten = deps.cacheInvalidation?.subscribe((signal) => {
+      ctx.manifests.applyRemote(signal);
+      ctx.blobs.applyRemote(signal);
+    });
     app.addHook('onClose', async () => {
       unsubscribe?.();
+      unlisten?.();
       await ctx.pulls.flush();
     });
 

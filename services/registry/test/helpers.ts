@@ -10,7 +10,7 @@ import { openDatabase, type Database } from '@docksphere/db';
 import type { AccessEntry } from '@docksphere/access';
 import { createHttpServer, createLogger, type RegistryConfig } from '@docksphere/kit';
 import { FilesystemBlobStore } from '@docksphere/storage';
-import { createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin, type RepositoryInvalidations } from '../src/index.ts';
+import { createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin, type CacheInvalidationListener, type RepositoryInvalidations } from '../src/index.ts';
 
 export const ISSUER = 'test-issuer';
 export const SERVICE = 'test-registry';
@@ -93,6 +93,8 @@ export interface HarnessOptions {
   accelPrefix?: string;
   /** Shared with a lifecycle consumer under test. */
   invalidations?: RepositoryInvalidations;
+  /** Other replicas' changes, as distributed mode hears them (started and closed by the caller). */
+  cacheInvalidation?: CacheInvalidationListener;
 }
 
 export async function startRegistry(o: HarnessOptions = {}): Promise<Harness> {
@@ -108,7 +110,7 @@ export async function startRegistry(o: HarnessOptions = {}): Promise<Harness> {
   // The server every main builds, with the registry's router-error answers, as production runs it.
   const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
   await app.register(
-    registryPlugin({ db: database.db, store, config, logger, verifier, accelPrefix: o.accelPrefix, invalidations: o.invalidations, ...(o.onEventsWritten ? { onEventsWritten: o.onEventsWritten } : {}) }),
+    registryPlugin({ db: database.db, store, config, logger, verifier, accelPrefix: o.accelPrefix, invalidations: o.invalidations, cacheInvalidation: o.cacheInvalidation, ...(o.onEventsWritten ? { onEventsWritten: o.onEventsWritten } : {}) }),
   );
   await app.ready();
   return {

@@ -2,24 +2,36 @@
 // (docker asks before every layer push and pull) rarely reach the database.
 import type { Kysely } from '@docksphere/db';
 import { linkedBlobSize, unlinkBlob } from '../store/registry-store.ts';
+import { notifyCacheChange, type CacheChange, type CacheInvalidationListener } from './cache-invalidation.ts';
 import { Lru } from './lru.ts';
 
-/** Links are trusted this long, so an unlink on another replica is seen within it. */
+/** Links are trusted this long: the safety net for unlinks nobody announces (direct database edits). */
 const LINK_TTL_MS = 2000;
 
 export class BlobLinks {
   readonly #sizes = new Lru<string, number>({ maxEntries: 100_000 });
+  /** Bumped by every unlink (local or announced): a lookup that began before one does not cache its answer. */
+  #generation = 0;
 
-  constructor(private readonly db: Kysely<any>) {}
+  /**
+   * crossReplica: set when other replicas share the database; unlinks are then announced in their
+   * transaction, and the cache is consulted only while the listener hears other replicas' unlinks.
+   */
+  constructor(
+    private readonly db: Kysely<any>,
+    private readonly crossReplica?: CacheInvalidationListener | undefined,
+  ) {}
 
   /** Size of the blob if it is linked to the repository. */
   async size(repository: string, digest: string): Promise<number | undefined> {
+    if (this.crossReplica?.connected === false) return linkedBlobSize(this.db, repository, digest);
     const k = `${repository}\u0000${digest}`;
     const now = Date.now();
     const hit = this.#sizes.get(k, now);
     if (hit !== undefined) return hit;
+    const started = this.#generation;
     const size = await linkedBlobSize(this.db, repository, digest);
-    if (size !== undefined) this.#sizes.set(k, size, now + LINK_TTL_MS);
+    if (size !== undefined && started === this.#generation) this.#sizes.set(k, size, now + LINK_TTL_MS);
     return size;
   }
 
@@ -29,12 +41,34 @@ export class BlobLinks {
 
   /** After the repository was deleted or renamed outside /v2: its links are looked up again. */
   forgetRepository(repository: string): void {
+    this.#generation++;
     const prefix = `${repository}\u0000`;
     this.#sizes.deleteWhere((k) => k.startsWith(prefix));
   }
 
+  /** Another replica's committed change (or 'reset': changes may have been missed). */
+  applyRemote(change: CacheChange | 'reset'): void {
+    if (change === 'reset') {
+      this.#generation++;
+      this.#sizes.deleteWhere(() => true);
+    } else if (change.kind === 'blob') {
+      this.#generation++;
+      this.#sizes.delete(`${change.repository}\u0000${change.key}`);
+    }
+  }
+
   async unlink(repository: string, digest: string): Promise<boolean> {
+    const crossReplica = this.crossReplica;
+    const removed = crossReplica
+      ? await this.db.transaction().execute(async (trx) => {
+          const gone = await unlinkBlob(trx, repository, digest);
+          if (gone) await notifyCacheChange(trx, { repository, kind: 'blob', key: digest });
+          return gone;
+        })
+      : await unlinkBlob(this.db, repository, digest);
+    // After the commit: a lookup that read the link before it neither stays cached nor gets cached.
+    this.#generation++;
     this.#sizes.delete(`${repository}\u0000${digest}`);
-    return unlinkBlob(this.db, repository, digest);
+    return removed;
   }
 }

@@ -6,18 +6,20 @@ import { newEvent, type Actor, type DomainEvent } from '@docksphere/events';
 import { RegistryError, digestOf, parseManifest, type ParsedDigest, type ParsedManifest, type Reference } from '@docksphere/oci';
 import * as sql from '../store/registry-store.ts';
 import type { StoredManifest } from '../store/registry-store.ts';
+import { notifyCacheChange, type CacheChange, type CacheInvalidationListener } from './cache-invalidation.ts';
 import { Lru } from './lru.ts';
 import { summarizeManifest } from './manifest-summary.ts';
 
 /**
  * For one more period after going stale, a cached answer is still served while a single background
  * query refreshes it: under load the hot path never waits on the database (which, embedded, shares
- * this thread). Changes by other replicas are seen within twice the period.
+ * this thread). Other replicas' changes arrive as notifications (deps.crossReplica); these periods
+ * are only the safety net for changes nobody announces (direct database edits).
  */
 const STALE_GRACE_FACTOR = 2;
-/** Tag resolutions are fresh this long: tag moves by other replicas are seen within 1 s. */
+/** Tag resolutions are fresh this long. */
 const TAG_TTL_MS = 500;
-/** A cached manifest is re-checked this often: a delete on another replica is seen within 5 s. */
+/** A cached manifest is re-checked this often. */
 const MANIFEST_RECHECK_MS = 2500;
 
 export interface PushResult {
@@ -29,6 +31,11 @@ export interface ManifestServiceDeps {
   db: Kysely<any>;
   maxManifestBytes: number;
   onEventsWritten?: (() => void) | undefined;
+  /**
+   * Set when other replicas share the database: writes announce their changes in their transaction,
+   * and the caches are consulted only while the listener hears the other replicas' announcements.
+   */
+  crossReplica?: CacheInvalidationListener | undefined;
 }
 
 function key(repository: string, x: string): string {
@@ -68,6 +75,7 @@ export class ManifestService {
 
   /** Resolves a reference to a stored manifest, or undefined. */
   async find(repository: string, reference: Reference): Promise<StoredManifest | undefined> {
+    if (this.deps.crossReplica?.connected === false) return this.#findUncached(repository, reference);
     const now = Date.now();
     let digest: string | undefined;
     if (reference.kind === 'digest') digest = reference.digest.digest;
@@ -86,6 +94,33 @@ export class ManifestService {
     if (cached === undefined) return this.#loadManifest(mk, repository, digest);
     if (cached.freshUntil <= now) this.#background(this.#loadManifest(mk, repository, digest));
     return cached.manifest;
+  }
+
+  /** While other replicas' changes cannot be heard, every answer comes from the database. */
+  async #findUncached(repository: string, reference: Reference): Promise<StoredManifest | undefined> {
+    const digest = reference.kind === 'digest' ? reference.digest.digest : await sql.resolveTag(this.deps.db, repository, reference.tag);
+    return digest === undefined ? undefined : sql.getManifest(this.deps.db, repository, digest);
+  }
+
+  /** Another replica's committed change (or 'reset': changes may have been missed). */
+  applyRemote(change: CacheChange | 'reset'): void {
+    // Lookups already running may have read the database before the change committed.
+    this.#wrote();
+    if (change === 'reset') {
+      this.#manifests.deleteWhere(() => true);
+      this.#tags.deleteWhere(() => true);
+    } else if (change.kind === 'manifest') {
+      // Deleting a manifest deletes the tags pointing at it, as a local delete does.
+      this.#manifests.delete(key(change.repository, change.key));
+      this.#tags.deleteWhere((k) => k.startsWith(tagKey(change.repository, '')));
+    } else if (change.kind === 'tag') {
+      this.#tags.delete(tagKey(change.repository, change.key));
+    }
+  }
+
+  /** Inside the writer's transaction, so other replicas hear of the change exactly when it commits. */
+  async #announce(trx: Parameters<typeof notifyCacheChange>[0], change: CacheChange): Promise<void> {
+    if (this.deps.crossReplica) await notifyCacheChange(trx, change);
   }
 
   #resolveTag(tk: string, repository: string, tag: string): Promise<string | undefined> {
@@ -178,7 +213,10 @@ export class ManifestService {
         artifactType: m.artifactType,
         annotations: m.annotations,
       });
-      if (tag !== undefined) await sql.moveTag(trx, repository, tag, digest, actor.subject);
+      if (tag !== undefined) {
+        const previous = await sql.moveTag(trx, repository, tag, digest, actor.subject);
+        if (previous !== digest) await this.#announce(trx, { repository, kind: 'tag', key: tag });
+      }
       await sql.writeEvents(trx, [event]);
     });
     this.#wrote();
@@ -195,6 +233,7 @@ export class ManifestService {
       for (const tag of tags) events.push(newEvent('registry.tag.deleted', actor, { repository, tag, digest: digest.digest }));
       events.push(newEvent('registry.manifest.deleted', actor, { repository, digest: digest.digest }));
       await sql.writeEvents(trx, events);
+      await this.#announce(trx, { repository, kind: 'manifest', key: digest.digest });
     });
     this.#wrote();
     this.#manifests.delete(key(repository, digest.digest));
@@ -215,6 +254,7 @@ export class ManifestService {
       const digest = await sql.deleteTag(trx, repository, tag, actor.subject);
       if (digest === undefined) throw new RegistryError('MANIFEST_UNKNOWN', 'tag unknown', { tag });
       await sql.writeEvents(trx, [newEvent('registry.tag.deleted', actor, { repository, tag, digest })]);
+      await this.#announce(trx, { repository, kind: 'tag', key: tag });
     });
     this.#wrote();
     this.#tags.delete(tagKey(repository, tag));
