@@ -1,5 +1,6 @@
 // The event bus interface, and the in-process bus all-in-one uses in place of NATS JetStream.
 import type { DomainEvent } from './catalogue.ts';
+import { yieldToEventLoop } from './yield.ts';
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
 
@@ -37,6 +38,8 @@ export class InMemoryBus implements EventBus {
   async publish(event: DomainEvent): Promise<void> {
     for (const s of this.subscribers) {
       if (!matchesPattern(s.pattern, event.type)) continue;
+      // Each handler runs its own transaction; on PGlite that never waits for I/O, so let requests in first.
+      await yieldToEventLoop();
       // Retried a few times like a redelivery; the outbox has already made the event durable.
       for (let attempt = 1; ; attempt++) {
         try {

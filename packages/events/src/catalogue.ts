@@ -25,7 +25,21 @@ export interface EventPayloads {
   };
   'registry.manifest.deleted': { repository: string; digest: string };
   'registry.tag.deleted': { repository: string; tag: string; digest: string };
-  'registry.image.pulled': { repository: string; digest: string; reference: string; mediaType: string };
+  /**
+   * One or more identical pulls (same repository, digest, reference, actor subject, IP, user agent)
+   * coalesced by the registry within a flush window. count absent means 1 (events from before coalescing).
+   */
+  'registry.image.pulled': {
+    repository: string;
+    digest: string;
+    reference: string;
+    mediaType: string;
+    /** Number of pulls this event stands for, >= 1; absent means 1. */
+    count?: number | undefined;
+    /** ISO-8601 times of the first and last pull in the group. */
+    firstAt?: string | undefined;
+    lastAt?: string | undefined;
+  };
   'registry.blob.mounted': { repository: string; digest: string; from?: string | undefined };
   'auth.user.created': { userId: string; username: string; source: 'local' | 'ldap' | 'bootstrap' | 'admin' | 'signup' };
   'auth.user.login': { userId: string; username: string; method: 'password' | 'ldap' | 'access-token' | 'robot' | 'refresh-token'; channel: 'console' | 'docker' };
@@ -82,6 +96,12 @@ export interface DomainEvent<T extends EventType = EventType> {
   occurredAt: string;
   actor: Actor;
   payload: EventPayloads[T];
+}
+
+/** How many pulls an image-pulled payload stands for: its count when it is a positive integer, otherwise 1. */
+export function pullCountOf(payload: { count?: unknown }): number {
+  const n = payload.count;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 ? n : 1;
 }
 
 export function subjectOf(type: EventType): string {

@@ -3,6 +3,7 @@
 export * from './catalogue.ts';
 export * from './bus.ts';
 export * from './outbox.ts';
+export { yieldToEventLoop } from './yield.ts';
 export { connectNatsBus, NatsJetStreamBus, type NatsBusOptions, type BusLogger } from './nats-bus.ts';
 export { createEventBus, type EventBusConfig } from './bus-factory.ts';
 export { processedEventsMigration, handleOnce, pruneProcessedEvents } from './processed.ts';

@@ -3,6 +3,7 @@
 import { sql, type Kysely, type Migration } from '@docksphere/db';
 import type { DomainEvent } from './catalogue.ts';
 import type { EventBus } from './bus.ts';
+import { yieldToEventLoop } from './yield.ts';
 
 /** The migration that creates <schema>.outbox; each service lists it among its own. */
 export function outboxMigration(schema: string, name = '000_outbox'): Migration {
@@ -101,6 +102,8 @@ export class OutboxRelay {
       if (this.stopped) break;
       if (this.failures > 0) await this.idle(this.backoffMs());
       else if (published === 0) await this.idle(this.options.intervalMs ?? 250);
+      // A backlog is drained batch after batch; between them requests get the (possibly embedded) database.
+      else await yieldToEventLoop();
     }
   }
 

@@ -2,7 +2,7 @@
 // entry + alert rules + webhook fan-out, exactly once per event id), the delivery worker, the audit
 // outbox relay, a sweep that re-queues deliveries whose job was lost, and retention.
 import type { Kysely } from '@docksphere/db';
-import { handleOnce, OutboxRelay, pruneProcessedEvents, type DomainEvent, type EventBus, type Subscription } from '@docksphere/events';
+import { handleOnce, OutboxRelay, pruneProcessedEvents, yieldToEventLoop, type DomainEvent, type EventBus, type Subscription } from '@docksphere/events';
 import { createLogger, type HooksConfig, type Logger } from '@docksphere/kit';
 import { evaluateAlertRules } from './domain/alerts.ts';
 import { auditEntryOf } from './domain/audit-entry.ts';
@@ -74,6 +74,8 @@ export async function startHooksConsumers(deps: HooksConsumerDeps): Promise<Hook
   };
 
   const handle = async (event: DomainEvent): Promise<boolean> => {
+    // One transaction per event; on embedded PGlite a backlog of them would otherwise starve HTTP requests.
+    await yieldToEventLoop();
     let jobs: DeliveryJob[] = [];
     let alerts = 0;
     const ran = await handleOnce(db, HOOKS_SCHEMA, HOOKS_CONSUMER, event, async (trx) => {

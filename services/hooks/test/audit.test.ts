@@ -41,6 +41,17 @@ describe('recording events', () => {
     expect(entry.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('records how many pulls a coalesced pull event stands for, and 1 for an event without a count', async () => {
+    const coalesced = event('registry.image.pulled', { ...pulled('alice/app').payload, count: 5, firstAt: '2026-01-01T00:00:00.000Z', lastAt: '2026-01-01T00:00:00.900Z' });
+    const single = pulled('alice/app');
+    await hooks.bus.publish(coalesced);
+    await hooks.bus.publish(single);
+    const { body } = await entries(`?repository=alice/app&action=registry.image.pulled`);
+    const byId = (id: string) => body.entries.find((x: { id: string }) => x.id === id);
+    expect(byId(coalesced.id)).toMatchObject({ target: 'alice/app:latest', details: { count: 5, firstAt: '2026-01-01T00:00:00.000Z', lastAt: '2026-01-01T00:00:00.900Z', reference: 'latest' } });
+    expect(byId(single.id).details.count).toBe(1);
+  });
+
   it('records an event delivered twice only once', async () => {
     const e = event('auth.password.changed', { userId: 'u-bob', username: 'bob' });
     expect(await hooks.consumers.handle(e)).toBe(true);

@@ -155,6 +155,19 @@ describe('deliveries', () => {
     expect(log.body.deliveries).toEqual([expect.objectContaining({ id: request!.headers['x-docksphere-delivery'], state: 'delivered', attempts: 1, lastStatus: 200, eventId: e.id })]);
   });
 
+  it('delivers a coalesced pull with its count, and count 1 for a pull event without one', async () => {
+    await createWebhook({ url: `http://127.0.0.1:${receiver.port}/pulls`, scope: 'repository', target: 'team/pulls', events: ['pulled'] });
+    const coalesced = event('registry.image.pulled', { ...pulled('team/pulls').payload, count: 5, firstAt: '2026-01-01T00:00:00.000Z', lastAt: '2026-01-01T00:00:00.900Z' });
+    const single = pulled('team/pulls');
+    await hooks.bus.publish(coalesced);
+    await hooks.bus.publish(single);
+    await waitFor('two pull deliveries', () => on('/pulls').length >= 2);
+    const bodies = on('/pulls').map((r) => JSON.parse(r.body));
+    const byId = (id: string) => bodies.find((b: { event: { id: string } }) => b.event.id === id);
+    expect(byId(coalesced.id)).toMatchObject({ event: { type: 'registry.image.pulled', category: 'pulled' }, data: { ...coalesced.payload, count: 5 } });
+    expect(byId(single.id).data).toEqual({ ...single.payload, count: 1 });
+  });
+
   it('sends only the events a subscription filters for, in its scope', async () => {
     await createWebhook({ url: `http://127.0.0.1:${receiver.port}/ns`, scope: 'namespace', target: 'ns1', events: ['pushed', 'deleted'] });
     await hooks.bus.publish(pulled('ns1/a'));

@@ -1,7 +1,7 @@
 // The metadata service's event consumers: users from auth.* events, and the repository view
 // (repositories created on first push, tags, history, pulls) from registry.* events. Each event is
 // handled once (handleOnce records its id in the same transaction as the change).
-import { handleOnce, type DomainEvent, type EventBus, type EventPayloads, type Subscription } from '@docksphere/events';
+import { handleOnce, pullCountOf, yieldToEventLoop, type DomainEvent, type EventBus, type EventPayloads, type Subscription } from '@docksphere/events';
 import type { Kysely } from '@docksphere/db';
 import type { DockSphereConfig, Logger } from '@docksphere/kit';
 import { createRepository } from './domain/repositories.ts';
@@ -83,7 +83,7 @@ export async function startMetadataConsumers(deps: MetadataConsumerDeps): Promis
     'registry.image.pulled': async (trx, event, events) => {
       const p = payload(event, 'registry.image.pulled');
       const repo = await repositoryFor(trx, event, p.repository, false, events);
-      if (repo) await recordPull(trx, { repositoryId: repo.id, digest: p.digest, reference: p.reference, at: new Date(event.occurredAt) });
+      if (repo) await recordPull(trx, { repositoryId: repo.id, digest: p.digest, reference: p.reference, at: new Date(event.occurredAt), count: pullCountOf(p) });
     },
   };
 
@@ -112,6 +112,8 @@ export async function startMetadataConsumers(deps: MetadataConsumerDeps): Promis
   async function handle(consumer: string, handlers: Record<string, Handler>, event: DomainEvent): Promise<void> {
     const handler = handlers[event.type];
     if (!handler) return;
+    // One transaction per event; on embedded PGlite a backlog of them would otherwise starve HTTP requests.
+    await yieldToEventLoop();
     let wrote = false;
     await handleOnce(deps.db, METADATA_SCHEMA, consumer, event, async (trx) => {
       const events = new EventBatch({ subject: event.actor.subject, ...(event.actor.name ? { name: event.actor.name } : {}) });

@@ -300,6 +300,17 @@ describe('metadata API', () => {
       expect(stats).toMatchObject({ organizations: 1, teams: 1 });
       expect((await req('GET', '/api/admin/stats?days=0', admin)).statusCode).toBe(400);
     });
+
+    it('adds a coalesced pull event\'s count to the repository, tag, manifest and daily pull counts', async () => {
+      const before = (await req('GET', `/api/repositories/${enc('alice/pushed')}/tags`, a)).json().items.find((x: { tag: string }) => x.tag === '1.0').pullCount;
+      const lastAt = new Date().toISOString();
+      await t.emit('registry.image.pulled', { repository: 'alice/pushed', digest: d2, reference: '1.0', mediaType: 'application/vnd.oci.image.manifest.v1+json', count: 5, firstAt: new Date(Date.now() - 900).toISOString(), lastAt }, 'bob');
+      expect((await req('GET', `/api/repositories/${enc('alice/pushed')}`, a)).json().pullCount).toBe(3 + 5);
+      const tag = (await req('GET', `/api/repositories/${enc('alice/pushed')}/tags`, a)).json().items.find((x: { tag: string }) => x.tag === '1.0');
+      expect(tag.pullCount).toBe(before + 5);
+      const today = new Date().toISOString().slice(0, 10);
+      expect((await req('GET', '/api/admin/stats?days=7', admin)).json().days).toEqual([{ day: today, pushes: 3, pulls: 3 + 5 }]);
+    });
   });
 
   describe('profiles', () => {

@@ -1,7 +1,7 @@
 // What the audit trail records for an event: who (actor, IP, user agent), what (action = event type),
 // on what (repository, namespace, target) and when; and the hash that chains each entry to the one before.
 import { createHash } from 'node:crypto';
-import type { DomainEvent } from '@docksphere/events';
+import { pullCountOf, type DomainEvent } from '@docksphere/events';
 import { canonicalJson } from './canonical-json.ts';
 
 /** prev_hash of the first entry ever recorded. */
@@ -76,7 +76,9 @@ export function locate(type: string, payload: Record<string, unknown>): { reposi
 
 /** The entry an event becomes; recordedAt is when the audit trail saw it. */
 export function auditEntryOf(event: DomainEvent, recordedAt: Date): AuditEntry {
-  const payload = (typeof event.payload === 'object' && event.payload !== null ? event.payload : {}) as Record<string, unknown>;
+  let payload = (typeof event.payload === 'object' && event.payload !== null ? event.payload : {}) as Record<string, unknown>;
+  // A pull entry always says how many pulls it stands for (coalesced by the registry; absent means 1).
+  if (event.type === 'registry.image.pulled') payload = { ...payload, count: pullCountOf(payload) };
   const occurred = new Date(event.occurredAt);
   return {
     id: clean(event.id, 200) ?? '',

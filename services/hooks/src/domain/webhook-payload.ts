@@ -1,6 +1,6 @@
 // The webhook request body, version 1 (docs/webhooks.md): stable field names, the event's own
 // payload under "data". A new incompatible shape gets a new version, never an edit of this one.
-import type { DomainEvent } from '@docksphere/events';
+import { pullCountOf, type DomainEvent } from '@docksphere/events';
 import { filterOf, namespaceOf, repositoryOf, type SubscriptionScope } from './webhook-filters.ts';
 
 export const WEBHOOK_PAYLOAD_VERSION = 1;
@@ -30,9 +30,15 @@ export function webhookPayload(event: DomainEvent, sub: SubscriptionRef): Webhoo
     actor: { subject: event.actor.subject, name: event.actor.name ?? null },
     repository,
     namespace: repository ? namespaceOf(repository) : null,
-    data: event.payload as unknown as Record<string, unknown>,
+    data: dataOf(event),
     subscription: { id: sub.id, scope: sub.scope, target: sub.target },
   };
+}
+
+/** The event's payload; a pull always carries count (how many pulls the coalesced event stands for). */
+function dataOf(event: DomainEvent): Record<string, unknown> {
+  const data = event.payload as unknown as Record<string, unknown>;
+  return event.type === 'registry.image.pulled' ? { ...data, count: pullCountOf(data) } : data;
 }
 
 /** The body of a test ping: same envelope, event type "ping". */

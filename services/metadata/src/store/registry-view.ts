@@ -64,34 +64,36 @@ export async function recordManifestDeleted(db: Kysely<any>, repositoryId: strin
  * total count image pulls: by tag, or by the digest of a tagged manifest or an index (an index's
  * children fetched after it are the same pull).
  */
-export async function recordPull(db: Kysely<any>, pull: { repositoryId: string; digest: string; reference: string; at: Date }): Promise<void> {
+export async function recordPull(db: Kysely<any>, pull: { repositoryId: string; digest: string; reference: string; at: Date; count?: number }): Promise<void> {
   const p = db.withSchema('platform');
+  // A coalesced event stands for count pulls (the registry groups identical pulls per flush window).
+  const n = pull.count ?? 1;
   const byTag = !pull.reference.includes(':');
   const manifest = await p
     .updateTable('manifests')
-    .set({ pull_count: sql`pull_count + 1`, last_pulled_at: pull.at })
+    .set({ pull_count: sql`pull_count + ${n}`, last_pulled_at: pull.at })
     .where('repository_id', '=', pull.repositoryId)
     .where('digest', '=', pull.digest)
     .returning(['platforms'])
     .executeTakeFirst();
   let counts = byTag;
   if (byTag) {
-    await p.updateTable('tags').set({ pull_count: sql`pull_count + 1`, last_pulled_at: pull.at }).where('repository_id', '=', pull.repositoryId).where('tag', '=', pull.reference).execute();
+    await p.updateTable('tags').set({ pull_count: sql`pull_count + ${n}`, last_pulled_at: pull.at }).where('repository_id', '=', pull.repositoryId).where('tag', '=', pull.reference).execute();
   } else {
     const tagged = await p.selectFrom('tags').select('tag').where('repository_id', '=', pull.repositoryId).where('digest', '=', pull.digest).limit(1).executeTakeFirst();
     counts = tagged !== undefined || ((manifest?.platforms as string[] | undefined)?.length ?? 0) > 0;
   }
   if (!counts) return;
-  await p.updateTable('repositories').set({ pull_count: sql`pull_count + 1`, last_pulled_at: pull.at }).where('id', '=', pull.repositoryId).execute();
-  await bumpDaily(db, day(pull.at), 'pulls');
+  await p.updateTable('repositories').set({ pull_count: sql`pull_count + ${n}`, last_pulled_at: pull.at }).where('id', '=', pull.repositoryId).execute();
+  await bumpDaily(db, day(pull.at), 'pulls', n);
 }
 
-async function bumpDaily(db: Kysely<any>, date: string, column: 'pushes' | 'pulls'): Promise<void> {
+async function bumpDaily(db: Kysely<any>, date: string, column: 'pushes' | 'pulls', n = 1): Promise<void> {
   await db
     .withSchema('platform')
     .insertInto('daily_stats')
-    .values({ day: date, pushes: column === 'pushes' ? 1 : 0, pulls: column === 'pulls' ? 1 : 0 })
-    .onConflict((oc) => oc.column('day').doUpdateSet({ [column]: sql`daily_stats.${sql.ref(column)} + 1` }))
+    .values({ day: date, pushes: column === 'pushes' ? n : 0, pulls: column === 'pulls' ? n : 0 })
+    .onConflict((oc) => oc.column('day').doUpdateSet({ [column]: sql`daily_stats.${sql.ref(column)} + ${n}` }))
     .execute();
 }
 
