@@ -24,15 +24,21 @@ const fromIndex = args.indexOf('--from');
 const fromSeconds = fromIndex === -1 ? 0 : Number(args.splice(fromIndex, 2)[1]);
 const callersIndex = args.indexOf('--callers');
 const callersOf = callersIndex === -1 ? undefined : args.splice(callersIndex, 2)[1];
-const [file, topArg] = args;
-if (!file || !Number.isFinite(fromSeconds)) {
-  console.error('usage: node --import tsx bench/profile-summary.ts FILE.cpuprofile [TOP] [--from SECONDS]');
+// One file per thread: node --cpu-prof writes the main thread's and each worker's profile.
+const files = args.filter((a) => a.endsWith('.cpuprofile'));
+const topArg = args.find((a) => /^\d+$/.test(a));
+if (files.length === 0 || !Number.isFinite(fromSeconds)) {
+  console.error('usage: node --import tsx bench/profile-summary.ts FILE.cpuprofile... [TOP] [--from SECONDS] [--callers NAME]');
   process.exit(2);
 }
 const top = Number(topArg ?? 30);
 // Piped into head: stop quietly when the reader goes away.
 process.stdout.on('error', () => process.exit(0));
+for (const file of files) summarise(file);
+
+function summarise(file: string): void {
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+console.log(`\n### ${file}`);
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
@@ -86,15 +92,16 @@ function attributeCaller(id: number, dt: number): void {
   for (const l of new Set(own)) anyCaller.set(l, (anyCaller.get(l) ?? 0) + dt);
 }
 
-function print(title: string, m: Map<string, number>): void {
+function print(title: string, m: Map<string, number>, total: number): void {
   console.log(`\n${title} (of ${(total / 1e6).toFixed(2)} s sampled)`);
   for (const [name, us] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     console.log(`${((100 * us) / total).toFixed(1).padStart(6)}%  ${(us / 1e6).toFixed(2).padStart(7)} s  ${name}`);
   }
 }
-print('Self time', self);
-print('Inclusive time', inclusive);
+print('Self time', self, total);
+print('Inclusive time', inclusive, total);
 if (callersOf !== undefined) {
-  print(`Nearest DockSphere caller of "${callersOf}"`, nearestCaller);
-  print(`DockSphere frames on the stack of "${callersOf}"`, anyCaller);
+  print(`Nearest DockSphere caller of "${callersOf}"`, nearestCaller, total);
+  print(`DockSphere frames on the stack of "${callersOf}"`, anyCaller, total);
+}
 }
