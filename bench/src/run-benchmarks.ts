@@ -171,12 +171,14 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
     targets: results,
     notes,
   };
+  // Only a full run of every scenario on both registries replaces the committed results and doc table.
+  const complete = !opts.quick && opts.only.length === metricSpecs(settings).reduce((s, m) => s.add(m.scenario), new Set<string>()).size && results.reference && results.docksphere;
   const resultsDir = path.join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`wrote ${path.relative(repoRoot, path.join(resultsDir, 'latest.json'))}`);
+  const resultsFile = path.join(resultsDir, complete ? 'latest.json' : 'partial.json');
+  writeFileSync(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote ${path.relative(repoRoot, resultsFile)}`);
 
-  const complete = !opts.quick && opts.only.length === metricSpecs(settings).reduce((s, m) => s.add(m.scenario), new Set<string>()).size && results.reference && results.docksphere;
   if (complete || opts.forceDocs) {
     const docPath = path.join(repoRoot, 'docs/benchmarks.md');
     const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : DOC_INTRO;
