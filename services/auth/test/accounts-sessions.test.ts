@@ -230,6 +230,19 @@ describe('console sessions', () => {
     expect((await outboxEvents(auth.db, 'auth.user.disabled')).at(-1).payload).toMatchObject({ username: 'mallory', disabled: true });
   });
 
+  it('granting and dropping site admin is recorded as an auth.admin.changed event, once per change', async () => {
+    await createUser(auth.app, admin, 'grace', 'grace-password-1');
+    const grant = await auth.app.inject({ method: 'PATCH', url: '/api/auth/admin/users/grace', headers: admin.bearer, payload: { admin: true } });
+    expect(grant.statusCode).toBe(200);
+    expect(grant.json().user.admin).toBe(true);
+    const again = await auth.app.inject({ method: 'PATCH', url: '/api/auth/admin/users/grace', headers: admin.bearer, payload: { admin: true } });
+    expect(again.statusCode).toBe(200);
+    const drop = await auth.app.inject({ method: 'PATCH', url: '/api/auth/admin/users/grace', headers: admin.bearer, payload: { admin: false } });
+    expect(drop.statusCode).toBe(200);
+    const changes = (await outboxEvents(auth.db, 'auth.admin.changed')).filter((e) => e.payload.username === 'grace');
+    expect(changes.map((e) => e.payload.admin)).toEqual([true, false]);
+  });
+
   it('admin routes are for admins only', async () => {
     const alice = await consoleLogin(auth.app, 'alice', 'alice-password-1');
     expect((await auth.app.inject({ method: 'GET', url: '/api/auth/admin/users', headers: alice.bearer })).statusCode).toBe(403);

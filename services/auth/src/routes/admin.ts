@@ -55,6 +55,10 @@ export async function adminRoutes(app: FastifyInstance, ctx: AuthContext): Promi
         if (disabled) await revokeUserSessions(trx, user.id);
         await recordEvent(trx, 'auth.user.disabled', actor(`user:${admin.user.id}`, admin.user.username, originOf(request)), { userId: user.id, username: user.username, disabled });
       }
+      // Granting or dropping site admin is a security event: audited, and the hooks alert rules watch it.
+      if (makeAdmin !== undefined && makeAdmin !== user.is_admin) {
+        await recordEvent(trx, 'auth.admin.changed', actor(`user:${admin.user.id}`, admin.user.username, originOf(request)), { userId: user.id, username: user.username, admin: makeAdmin });
+      }
     });
     return { user: userView({ ...user, disabled: disabled ?? user.disabled, is_admin: makeAdmin ?? user.is_admin }) };
   });
