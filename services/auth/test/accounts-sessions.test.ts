@@ -243,6 +243,20 @@ describe('console sessions', () => {
     expect(changes.map((e) => e.payload.admin)).toEqual([true, false]);
   });
 
+  it('an admin deletes an account after confirming its name: its logins and tokens stop working, auth.user.deleted is recorded', async () => {
+    await createUser(auth.app, admin, 'henry', 'henry-password-1');
+    const wrongConfirm = await auth.app.inject({ method: 'DELETE', url: '/api/auth/admin/users/henry?confirm=henri', headers: admin.bearer });
+    expect(wrongConfirm.statusCode).toBe(400);
+    expect((await auth.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'henry', password: 'henry-password-1' } })).statusCode).toBe(200);
+    const del = await auth.app.inject({ method: 'DELETE', url: '/api/auth/admin/users/henry?confirm=henry', headers: admin.bearer });
+    expect(del.statusCode).toBe(204);
+    expect((await auth.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'henry', password: 'henry-password-1' } })).statusCode).toBe(401);
+    const token = await auth.app.inject({ method: 'GET', url: '/auth/token?service=docksphere', headers: { authorization: basic('henry', 'henry-password-1') } });
+    expect(token.statusCode).toBe(401);
+    expect((await auth.app.inject({ method: 'DELETE', url: '/api/auth/admin/users/henry?confirm=henry', headers: admin.bearer })).statusCode).toBe(404);
+    expect((await outboxEvents(auth.db, 'auth.user.deleted')).at(-1).payload).toMatchObject({ username: 'henry' });
+  });
+
   it('admin routes are for admins only', async () => {
     const alice = await consoleLogin(auth.app, 'alice', 'alice-password-1');
     expect((await auth.app.inject({ method: 'GET', url: '/api/auth/admin/users', headers: alice.bearer })).statusCode).toBe(403);

@@ -1,4 +1,4 @@
-// Site-admin user management: list, create, disable/enable, grant admin, invites.
+// Site-admin user management: list, create, disable/enable, grant admin, delete, invites.
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError } from '@docksphere/kit';
@@ -10,7 +10,7 @@ import { newSecret, secretDigest, secretPrefix } from '../domain/secrets.ts';
 import { USERNAME_PATTERN } from '../domain/usernames.ts';
 import { insertInvite } from '../store/invites.ts';
 import { revokeUserSessions } from '../store/sessions.ts';
-import { findUserByUsername, listUsers, updateUser, userView } from '../store/users.ts';
+import { deleteUserAccount, findUserByUsername, listUsers, updateUser, userView } from '../store/users.ts';
 import { inTransaction, originOf, requireAdmin } from './http.ts';
 
 const NewUser = Type.Object({
@@ -22,6 +22,7 @@ const NewUser = Type.Object({
 });
 const UserChange = Type.Object({ disabled: Type.Optional(Type.Boolean()), admin: Type.Optional(Type.Boolean()) });
 const Username = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
+const DeleteConfirm = Type.Object({ confirm: Type.String({ minLength: 1, maxLength: 64 }) });
 const ListQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), after: Type.Optional(Type.String({ maxLength: 64 })) });
 const NewInvite = Type.Object({ email: Type.Optional(Type.String({ maxLength: 320, pattern: EMAIL_PATTERN })), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })) });
 
@@ -64,6 +65,22 @@ export async function adminRoutes(app: FastifyInstance, ctx: AuthContext): Promi
   });
 
   // Generated keys (all-in-one) rotate here; mounted key files rotate by replacing the files.
+  // Deletes an account with its sessions, tokens and its namespace's robots. The metadata service
+  // hears auth.user.deleted and removes what the user owned (DELETE /api/admin/users/:u first, to
+  // transfer instead). The name is asked again as confirmation.
+  r.delete('/api/auth/admin/users/:username', { schema: { params: Username, querystring: DeleteConfirm } }, async (request, reply) => {
+    const admin = await requireAdmin(ctx, request);
+    const user = await findUserByUsername(ctx.db, request.params.username);
+    if (!user) throw new ApiError('NOT_FOUND', 'no such user');
+    if (request.query.confirm !== user.username) throw new ApiError('VALIDATION_FAILED', 'confirm must repeat the username of the account to delete');
+    if (user.id === admin.user.id) throw new ApiError('CONFLICT', 'you cannot delete your own account');
+    await inTransaction(ctx, async (trx) => {
+      await deleteUserAccount(trx, user);
+      await recordEvent(trx, 'auth.user.deleted', actor(`user:${admin.user.id}`, admin.user.username, originOf(request)), { userId: user.id, username: user.username });
+    });
+    return reply.code(204).send();
+  });
+
   r.post('/api/auth/admin/keys/rotate', async (request, reply) => {
     const admin = await requireAdmin(ctx, request);
     let kid: string;

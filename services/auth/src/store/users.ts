@@ -147,3 +147,9 @@ export async function claimTotpStep(db: Kysely<any>, id: string, step: number): 
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }
+
+/** Deletes an account: its sessions, tokens and codes go by cascade, its namespace's robots here. */
+export async function deleteUserAccount(db: Kysely<any>, user: { id: string; username: string }): Promise<void> {
+  await db.withSchema('identity').deleteFrom('robots').where('namespace', '=', user.username).execute();
+  await db.withSchema('identity').deleteFrom('users').where('id', '=', user.id).execute();
+}
