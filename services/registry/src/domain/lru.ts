@@ -7,6 +7,8 @@ export interface LruOptions<V> {
   /** Most total weight kept (bytes for manifests); default: unbounded by weight. */
   maxWeight?: number;
   weigh?: (value: V) => number;
+  /** Called for an entry pushed out by the bounds (not for delete()), to free what it holds. */
+  onEvict?: (value: V) => void;
 }
 
 interface Entry<V> {
@@ -44,7 +46,9 @@ export class Lru<K, V> {
     while (this.#map.size > this.options.maxEntries || (this.options.maxWeight !== undefined && this.#weight > this.options.maxWeight)) {
       const oldest = this.#map.keys().next();
       if (oldest.done) break;
+      const evicted = this.#map.get(oldest.value);
       this.delete(oldest.value);
+      if (evicted) this.options.onEvict?.(evicted.value);
     }
   }
 

@@ -1,12 +1,14 @@
 // Blob upload sessions: start, append chunks in order, complete with a verified digest, cancel.
-// Bytes stream request -> digester -> store in one pass; the running sha256 state is kept in memory
-// per (session, size), and rebuilt from the staged bytes when another replica did the last append.
+// Bytes stream request -> hasher -> store in one pass; the hash runs on a worker thread (hash-sessions.ts),
+// its running sha256 state is kept per (session, size), and rebuilt from the staged bytes when another
+// replica did the last append.
 import { randomUUID } from 'node:crypto';
 import { Transform, pipeline, type Readable } from 'node:stream';
 import type { Kysely } from '@docksphere/db';
-import { RegistryError, createDigester, type Digester, type ParsedDigest } from '@docksphere/oci';
+import { RegistryError, type ParsedDigest } from '@docksphere/oci';
 import type { BlobStore, ByteRange } from '@docksphere/storage';
 import * as sql from '../store/registry-store.ts';
+import { openHashSession, type HashSession } from './hash-sessions.ts';
 import { Lru } from './lru.ts';
 
 /** How long a claim holds a session without renewal (a crashed holder blocks it at most this long). */
@@ -37,11 +39,14 @@ function rangeInvalid(message: string, id: string, repository: string, size: num
   });
 }
 
-/** Counts and hashes the bytes flowing through; fails the stream when the count disagrees with the declared length. */
+/**
+ * Counts and hashes the bytes flowing through; fails the stream when the count disagrees with the
+ * declared length. Holds a chunk back while the hasher lags, which pauses the request.
+ */
 class Meter extends Transform {
   bytes = 0;
   constructor(
-    private readonly digester: Digester | undefined,
+    private readonly hasher: HashSession | undefined,
     private readonly expected: number | undefined,
   ) {
     super();
@@ -52,8 +57,15 @@ class Meter extends Transform {
       cb(new RegistryError('SIZE_INVALID', `body is longer than the declared ${this.expected} bytes`));
       return;
     }
-    this.digester?.update(chunk);
-    cb(null, chunk);
+    let lag: void | Promise<void>;
+    try {
+      lag = this.hasher?.update(chunk);
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    if (lag) lag.then(() => cb(null, chunk), (err: Error) => cb(err));
+    else cb(null, chunk);
   }
   override _flush(cb: (err?: Error | null) => void): void {
     if (this.expected !== undefined && this.bytes !== this.expected) cb(new RegistryError('SIZE_INVALID', `body has ${this.bytes} bytes, ${this.expected} were declared`));
@@ -69,8 +81,11 @@ export interface UploadSessionsDeps {
 }
 
 export class UploadSessions {
-  /** sha256 state of recent sessions, valid only for the recorded size. */
-  readonly #hashes = new Lru<string, { size: number; digester: Digester }>({ maxEntries: 4096 });
+  /** sha256 state of recent sessions, valid only for the recorded size; an evicted state is freed. */
+  readonly #hashes = new Lru<string, { size: number; hasher: HashSession }>({
+    maxEntries: 4096,
+    onEvict: (entry) => entry.hasher.close(),
+  });
 
   constructor(private readonly deps: UploadSessionsDeps) {}
 
@@ -116,7 +131,7 @@ export class UploadSessions {
         await sql.linkBlob(trx, repository, digest.digest, finalSize);
         await sql.deleteUpload(trx, id, repository);
       });
-      this.#hashes.delete(id);
+      this.#forget(id);
       this.deps.onLinked?.(repository, digest.digest, finalSize);
       return { id, size: finalSize };
     });
@@ -137,12 +152,18 @@ export class UploadSessions {
   async cancel(repository: string, id: string): Promise<void> {
     const deleted = await sql.deleteUpload(this.deps.db, id, repository);
     if (!deleted) throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'upload session unknown', { id });
-    this.#hashes.delete(id);
+    this.#forget(id);
     await this.deps.store.abortUpload(id);
   }
 
-  async #discard(repository: string, id: string): Promise<void> {
+  /** Drops the session's hash state (if any) and what it holds on a worker. */
+  #forget(id: string): void {
+    this.#hashes.get(id)?.hasher.close();
     this.#hashes.delete(id);
+  }
+
+  async #discard(repository: string, id: string): Promise<void> {
+    this.#forget(id);
     await sql.deleteUpload(this.deps.db, id, repository);
     await this.deps.store.abortUpload(id);
   }
@@ -150,7 +171,7 @@ export class UploadSessions {
   async #release(id: string, token: string, size: number | undefined): Promise<void> {
     const still = await sql.releaseUpload(this.deps.db, id, token, size);
     if (!still) {
-      this.#hashes.delete(id);
+      this.#forget(id);
       throw new RegistryError('BLOB_UPLOAD_UNKNOWN', 'upload session was cancelled or expired', { id });
     }
   }
@@ -192,26 +213,46 @@ export class UploadSessions {
       expected = rangeLength;
     }
     const known = this.#hashes.get(id);
-    const digester = known && known.size === size ? known.digester : size === 0 ? createDigester('sha256') : undefined;
     // The old state is consumed by this append whatever happens; it is stored again only on success.
     this.#hashes.delete(id);
-    const meter = new Meter(digester, expected);
-    pipeline(body, meter, () => undefined);
-    const { size: newSize } = await this.deps.store.appendUpload(id, size, meter);
-    if (newSize !== size + meter.bytes) throw new Error(`store reported ${newSize} staged bytes, expected ${size + meter.bytes}`);
-    if (digester) this.#hashes.set(id, { size: newSize, digester });
-    return newSize;
+    let hasher: HashSession | undefined;
+    if (known && known.size === size) hasher = known.hasher;
+    else {
+      known?.hasher.close();
+      if (size === 0) hasher = openHashSession('sha256', { expectedBytes: expected });
+    }
+    try {
+      const meter = new Meter(hasher, expected);
+      pipeline(body, meter, () => undefined);
+      const { size: newSize } = await this.deps.store.appendUpload(id, size, meter);
+      if (newSize !== size + meter.bytes) throw new Error(`store reported ${newSize} staged bytes, expected ${size + meter.bytes}`);
+      if (hasher) this.#hashes.set(id, { size: newSize, hasher });
+      return newSize;
+    } catch (err) {
+      hasher?.close();
+      throw err;
+    }
   }
 
   async #finishDigest(id: string, size: number, want: ParsedDigest): Promise<string> {
     const known = this.#hashes.get(id);
     this.#hashes.delete(id);
-    if (known && known.size === size && want.algorithm === 'sha256') return known.digester.digest();
-    const digester = createDigester(want.algorithm);
-    if (size > 0) {
-      const staged = await this.deps.store.readUpload(id, size);
-      for await (const chunk of staged) digester.update(chunk as Buffer);
+    if (known && known.size === size && want.algorithm === 'sha256') return known.hasher.digest();
+    known?.hasher.close();
+    // Another replica did the last append (or the state was evicted, or the digest is sha512):
+    // hash the staged bytes, waiting on the hasher so a large blob is not read into memory.
+    const hasher = openHashSession(want.algorithm, { expectedBytes: size });
+    try {
+      if (size > 0) {
+        const staged = await this.deps.store.readUpload(id, size);
+        for await (const chunk of staged) {
+          const lag = hasher.update(chunk as Buffer);
+          if (lag) await lag;
+        }
+      }
+      return await hasher.digest();
+    } finally {
+      hasher.close();
     }
-    return digester.digest();
   }
 }
