@@ -1,10 +1,10 @@
 // The auth service as a Fastify plugin: /auth/* (Docker token service, JWKS) and /api/auth/*
 // (accounts, sessions, 2FA, access tokens, robots, admin), in its own encapsulated scope.
-import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Kysely } from '@docksphere/db';
-import { ApiError, createLogger, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { ApiError, createLogger, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import type { AuthContext } from './context.ts';
 import { BuiltinAccessPolicy, HttpAccessPolicy, parseGroupGrants, type AccessPolicy } from './domain/access-policy.ts';
 import type { KeyStore } from './domain/keys.ts';
@@ -79,25 +79,17 @@ export const authPlugin: FastifyPluginAsync<AuthDeps> = async (app: FastifyInsta
     done(null, form);
   });
 
-  app.setErrorHandler((error: FastifyError | ApiError | TokenError, request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     const isTokenRoute = request.url.startsWith('/auth/token');
     if (error instanceof TokenError) return sendTokenError(reply, error);
-    if (error instanceof ApiError) {
-      if (isTokenRoute) return sendTokenError(reply, new TokenError(error.status, error.status === 429 ? 'TOOMANYREQUESTS' : 'INVALID_REQUEST', 'invalid_request', error.message, error.headers));
-      return reply.code(error.status).headers(error.headers).send(error.toJSON());
+    const known = toApiError(error);
+    if (known) {
+      // The token endpoint answers in the Docker token spec's error shape, everything else as the platform API.
+      if (isTokenRoute) return sendTokenError(reply, new TokenError(known.status, known.status === 429 ? 'TOOMANYREQUESTS' : 'INVALID_REQUEST', 'invalid_request', known.message, known.headers));
+      return reply.code(known.status).headers(known.headers).send(known.toJSON());
     }
-    const fe = error as FastifyError;
-    if (fe.validation) {
-      const message = `invalid ${fe.validationContext ?? 'request'}: ${fe.validation.map((v) => `${v.instancePath || '/'} ${v.message ?? ''}`.trim()).join('; ')}`;
-      if (isTokenRoute) return sendTokenError(reply, new TokenError(400, 'INVALID_REQUEST', 'invalid_request', message));
-      return reply.code(400).send(new ApiError('VALIDATION_FAILED', message).toJSON());
-    }
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const code = fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
-      if (isTokenRoute) return sendTokenError(reply, new TokenError(fe.statusCode, 'INVALID_REQUEST', 'invalid_request', fe.message));
-      return reply.code(fe.statusCode).send(new ApiError(code, fe.message).toJSON());
-    }
-    ctx.logger.error({ err: { message: fe.message, stack: fe.stack }, url: request.routeOptions.url }, 'auth request failed');
+    const err = error as Error;
+    ctx.logger.error({ err: { message: err.message, stack: err.stack }, url: request.routeOptions.url }, 'auth request failed');
     if (isTokenRoute) return sendTokenError(reply, new TokenError(500, 'UNAVAILABLE', 'server_error', 'internal error'));
     return reply.code(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
   });

@@ -1,9 +1,9 @@
 // The hooks service as a Fastify plugin: /api/audit/* (audit trail, export, chain verification,
 // alerts) and /api/webhooks/* (subscriptions, deliveries), in its own encapsulated scope.
-import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Kysely } from '@docksphere/db';
-import { ApiError, createLogger, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { ApiError, createLogger, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import type { HooksContext } from './context.ts';
 import { createConsoleVerifier, type ConsoleAuthOptions } from './domain/console-auth.ts';
 import { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy } from './domain/permissions.ts';
@@ -54,18 +54,11 @@ export const hooksPlugin: FastifyPluginAsync<HooksDeps> = async (app: FastifyIns
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: JSON_LIMIT }, app.getDefaultJsonParser('error', 'error'));
 
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.status).headers(error.headers).send(error.toJSON());
-    const fe = error as FastifyError;
-    if (fe.validation) {
-      const message = `invalid ${fe.validationContext ?? 'request'}: ${fe.validation.map((v) => `${v.instancePath || '/'} ${v.message ?? ''}`.trim()).join('; ')}`;
-      return reply.code(400).send(new ApiError('VALIDATION_FAILED', message).toJSON());
-    }
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const code = fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
-      return reply.code(fe.statusCode).send(new ApiError(code, fe.message).toJSON());
-    }
-    ctx.logger.error({ err: { message: fe.message, stack: fe.stack }, url: request.routeOptions.url }, 'hooks request failed');
+  app.setErrorHandler((error, request, reply) => {
+    const known = toApiError(error);
+    if (known) return reply.code(known.status).headers(known.headers).send(known.toJSON());
+    const err = error as Error;
+    ctx.logger.error({ err: { message: err.message, stack: err.stack }, url: request.routeOptions.url }, 'hooks request failed');
     return reply.code(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
   });
 

@@ -1,12 +1,12 @@
 // The metadata service as a Fastify plugin: /api/* (namespaces, organizations, teams, repositories,
 // grants, docs, profiles, dashboard, search, admin, OpenAPI at /api/docs) and /internal/access.
-import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { JSONWebKeySet } from 'jose';
 import type { Kysely } from '@docksphere/db';
-import { ApiError, createLogger, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { ApiError, createLogger, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import type { MetadataContext } from './context.ts';
 import { createConsoleTokenVerifier, type ConsoleTokenVerifier } from './domain/console-tokens.ts';
 import { accessRoutes } from './routes/access.ts';
@@ -68,18 +68,11 @@ export const metadataPlugin: FastifyPluginAsync<MetadataDeps> = async (app: Fast
   // Avatars arrive as the raw image; the route checks the bytes match the declared type.
   app.addContentTypeParser(AVATAR_TYPES, { parseAs: 'buffer', bodyLimit: settings.maxAvatarBytes }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.status).headers(error.headers).send(error.toJSON());
-    const fe = error as FastifyError;
-    if (fe.validation) {
-      const message = `invalid ${fe.validationContext ?? 'request'}: ${fe.validation.map((v) => `${v.instancePath || '/'} ${v.message ?? ''}`.trim()).join('; ')}`;
-      return reply.code(400).send(new ApiError('VALIDATION_FAILED', message).toJSON());
-    }
-    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const code = fe.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : fe.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
-      return reply.code(fe.statusCode).send(new ApiError(code, fe.message).toJSON());
-    }
-    ctx.logger.error({ err: { message: fe.message, stack: fe.stack }, url: request.routeOptions.url }, 'metadata request failed');
+  app.setErrorHandler((error, request, reply) => {
+    const known = toApiError(error);
+    if (known) return reply.code(known.status).headers(known.headers).send(known.toJSON());
+    const err = error as Error;
+    ctx.logger.error({ err: { message: err.message, stack: err.stack }, url: request.routeOptions.url }, 'metadata request failed');
     return reply.code(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
   });
 
