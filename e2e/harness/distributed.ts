@@ -3,15 +3,16 @@
 // the token issuer, and NGINX in front rendered from nginx/nginx.conf. Clients talk to NGINX only.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, makeTempDir, readNginxTemplate, renderNginxTemplate, startNats, startNginx, startPostgres, type RunningNginx } from '@docksphere/infra';
+import { freePort, makeTempDir, startNats, startNginx, startPostgres, type RunningNginx } from '@docksphere/infra';
 import { authEnv } from './all-in-one.ts';
 import type { RegistryAuthFixture } from './auth-fixture.ts';
+import { ACCEL_PREFIX, renderFront } from './front.ts';
 import { startNodeService, type RunningNodeService } from './node-service.ts';
 import { bundles, requireBundle } from './paths.ts';
 import type { RegistryUnderTest } from './registry-under-test.ts';
 import { startTestTokenServer } from './test-token-server.ts';
 
-export const ACCEL_PREFIX = '/_accel/blobs';
+export { ACCEL_PREFIX } from './front.ts';
 
 export interface DistributedOptions {
   auth?: RegistryAuthFixture;
@@ -73,25 +74,7 @@ export async function startDistributed(opts: DistributedOptions = {}): Promise<R
     // Services not started here get a port nothing listens on: NGINX answers 502 there.
     const nowhere = `127.0.0.1:${await freePort()}`;
     const nginx = await startNginx(
-      (prefix) => {
-        const rendered = renderNginxTemplate(readNginxTemplate(), {
-          DS_LISTEN: `127.0.0.1:${nginxPort}`,
-          DS_REGISTRY_UPSTREAM: `127.0.0.1:${registries[0]!.port}`,
-          DS_AUTH_UPSTREAM: auth.upstream,
-          DS_METADATA_UPSTREAM: nowhere,
-          DS_HOOKS_UPSTREAM: nowhere,
-          DS_WEB_UPSTREAM: nowhere,
-          DS_STORAGE_DIR: storageDir,
-          DS_ACCEL_PREFIX: ACCEL_PREFIX,
-          DS_TEMP_DIR: path.join(prefix, 'temp'),
-          DS_ACCESS_LOG: path.join(prefix, 'logs', 'access.log'),
-          // Workers read blob files the registry wrote into a private temp dir.
-          DS_WORKER_USER: process.getuid?.() === 0 ? 'root' : (process.env.USER ?? 'nobody'),
-        });
-        // Replicas: every registry becomes a server of the one upstream, round-robin.
-        const first = `server 127.0.0.1:${registries[0]!.port};`;
-        return rendered.replace(first, registries.map((r) => `server 127.0.0.1:${r.port};`).join(' '));
-      },
+      (prefix) => renderFront(prefix, { port: nginxPort, registryPorts: registries.map((r) => r.port), auth: auth.upstream, metadata: nowhere, hooks: nowhere, web: nowhere, storageDir }),
       { port: nginxPort },
     );
     stops.push(() => nginx.stop());

@@ -7,21 +7,19 @@ import path from 'node:path';
 import {
   freePort,
   makeTempDir,
-  readNginxTemplate,
-  renderNginxTemplate,
-  ServerProcess,
   startNginx,
   startPostgres,
+  startNats,
   startRedis,
-  waitForHttp,
+  type RunningNats,
   type RunningNginx,
 } from '@docksphere/infra';
+import { ACCEL_PREFIX, renderFront } from './front.ts';
 import { startNodeService, type RunningNodeService } from './node-service.ts';
 import { repoRoot, requireBundle } from './paths.ts';
 
 export const PLATFORM_ADMIN = { username: 'admin', password: 'e2e-admin-password' } as const;
 const INTERNAL_SECRET = 'e2e-platform-internal-secret';
-const ACCEL_PREFIX = '/_accel/blobs';
 
 /** One process of the platform, on a fixed port, that can be stopped and started again. */
 export interface PlatformProcess {
@@ -88,9 +86,9 @@ function nodeProcess(name: string, file: string, port: number, env: Record<strin
   };
 }
 
-/** nats-server with JetStream whose store survives a restart on the same port (startNats() removes its store on stop). */
+/** nats-server with JetStream on fixed ports whose store survives a restart, so a stop is an outage, not a reset. */
 function natsProcess(port: number, monitorPort: number, storeDir: string): PlatformProcess {
-  let current: ServerProcess | undefined;
+  let current: RunningNats | undefined;
   let lastLogs = '';
   return {
     name: 'nats',
@@ -99,16 +97,7 @@ function natsProcess(port: number, monitorPort: number, storeDir: string): Platf
     running: () => current !== undefined,
     async start() {
       if (current) return;
-      const server = new ServerProcess('nats-server', 'nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', storeDir, '-n', `docksphere-platform-${port}`], {
-        cwd: storeDir,
-      });
-      try {
-        await waitForHttp(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`, { statuses: [200], abort: () => server.exitedReason() });
-      } catch (err) {
-        await server.stop();
-        throw err;
-      }
-      current = server;
+      current = await startNats({ port, monitorPort, storeDir });
     },
     async stop() {
       if (!current) return;
@@ -217,24 +206,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
 
     const nowhere = `127.0.0.1:${await freePort()}`;
     const nginx = await startNginx(
-      (prefix) => {
-        const rendered = renderNginxTemplate(readNginxTemplate(), {
-          DS_LISTEN: `127.0.0.1:${nginxPort}`,
-          DS_REGISTRY_UPSTREAM: `127.0.0.1:${registries[0]!.port}`,
-          DS_AUTH_UPSTREAM: `127.0.0.1:${authPort}`,
-          DS_METADATA_UPSTREAM: `127.0.0.1:${metadataPort}`,
-          DS_HOOKS_UPSTREAM: `127.0.0.1:${hooksPort}`,
-          // No web console in this harness: NGINX answers 502 there.
-          DS_WEB_UPSTREAM: nowhere,
-          DS_STORAGE_DIR: storageDir,
-          DS_ACCEL_PREFIX: ACCEL_PREFIX,
-          DS_TEMP_DIR: path.join(prefix, 'temp'),
-          DS_ACCESS_LOG: path.join(prefix, 'logs', 'access.log'),
-          DS_WORKER_USER: process.getuid?.() === 0 ? 'root' : (process.env.USER ?? 'nobody'),
-        });
-        const first = `server 127.0.0.1:${registries[0]!.port};`;
-        return rendered.replace(first, registries.map((r) => `server 127.0.0.1:${r.port};`).join(' '));
-      },
+      (prefix) => renderFront(prefix, { port: nginxPort, registryPorts: registries.map((r) => r.port), auth: `127.0.0.1:${authPort}`, metadata: `127.0.0.1:${metadataPort}`, hooks: `127.0.0.1:${hooksPort}`, web: nowhere /* no console in this harness: 502 */, storageDir }),
       { port: nginxPort },
     );
     stops.push(() => nginx.stop());

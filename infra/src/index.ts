@@ -2,9 +2,9 @@
 export { freePort } from './free-port.ts';
 export { waitForHttp, waitForPort, waitUntil, type WaitOptions } from './wait.ts';
 export { hasCommand, requireServer } from './require-server.ts';
-export { ServerProcess, makeTempDir, type ServerProcessOptions } from './server-process.ts';
+export { ServerProcess, makeTempDir, awaitReady, type ServerProcessOptions } from './server-process.ts';
 export { startPostgres, postgresBinDir, type RunningPostgres } from './postgres.ts';
 export { startRedis, type RunningRedis } from './redis.ts';
-export { startNats, type RunningNats } from './nats.ts';
+export { startNats, type RunningNats, type StartNatsOptions } from './nats.ts';
 export { startNginx, renderNginxTemplate, readNginxTemplate, templatePlaceholders, type RunningNginx, type StartNginxOptions } from './nginx.ts';
 export { ensureDockerd } from './dockerd.ts';

@@ -1,6 +1,7 @@
-// Starts a throwaway NATS server with JetStream (store in a temp dir) on a free loopback port.
+// Starts a NATS server with JetStream on loopback: throwaway by default (free ports, store in a
+// temp dir removed on stop), or on fixed ports with a store that survives a restart.
 import { freePort } from './free-port.ts';
-import { makeTempDir, ServerProcess } from './server-process.ts';
+import { awaitReady, makeTempDir, ServerProcess } from './server-process.ts';
 import { waitForHttp } from './wait.ts';
 
 export interface RunningNats {
@@ -13,10 +14,17 @@ export interface RunningNats {
   stop(): Promise<void>;
 }
 
-export async function startNats(): Promise<RunningNats> {
-  const temp = makeTempDir('nats');
-  const port = await freePort();
-  const monitorPort = await freePort();
+export interface StartNatsOptions {
+  port?: number;
+  monitorPort?: number;
+  /** A JetStream store the caller owns: kept on stop, so a restart on the same ports resumes it. */
+  storeDir?: string;
+}
+
+export async function startNats(options: StartNatsOptions = {}): Promise<RunningNats> {
+  const temp = options.storeDir ? { dir: options.storeDir, remove: () => {} } : makeTempDir('nats');
+  const port = options.port ?? (await freePort());
+  const monitorPort = options.monitorPort ?? (await freePort());
   const server = new ServerProcess(
     'nats-server',
     'nats-server',
@@ -24,14 +32,8 @@ export async function startNats(): Promise<RunningNats> {
     { cwd: temp.dir },
   );
   const monitorUrl = `http://127.0.0.1:${monitorPort}`;
-  try {
-    // healthz with js-enabled-only answers 200 once JetStream is up, not merely the listener.
-    await waitForHttp(`${monitorUrl}/healthz?js-enabled-only=true`, { statuses: [200], abort: () => server.exitedReason() });
-  } catch (err) {
-    await server.stop();
-    temp.remove();
-    throw err;
-  }
+  // healthz with js-enabled-only answers 200 once JetStream is up, not merely the listener.
+  await awaitReady(server, () => waitForHttp(`${monitorUrl}/healthz?js-enabled-only=true`, { statuses: [200], abort: () => server.exitedReason() }), temp.remove);
   return {
     port,
     url: `nats://127.0.0.1:${port}`,

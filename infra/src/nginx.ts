@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTempDir, ServerProcess } from './server-process.ts';
+import { awaitReady, makeTempDir, ServerProcess } from './server-process.ts';
 import { waitForPort } from './wait.ts';
 
 const PLACEHOLDER = /\$\{(DS_[A-Z0-9_]+)\}/g;
@@ -77,13 +77,7 @@ export async function startNginx(config: string | ((prefix: string) => string), 
       return '';
     }
   };
-  try {
-    await waitForPort(opts.port, { abort: () => (server.exitedReason() ? `${server.exitedReason()}\n${errorLog()}` : undefined) });
-  } catch (err) {
-    await server.stop();
-    temp.remove();
-    throw err;
-  }
+  await awaitReady(server, () => waitForPort(opts.port, { abort: () => (server.exitedReason() ? `${server.exitedReason()}\n${errorLog()}` : undefined) }), temp.remove);
   return {
     port: opts.port,
     url: `http://127.0.0.1:${opts.port}`,

@@ -1,7 +1,7 @@
 // Starts a throwaway Redis on a free loopback port, without persistence, in a temp dir.
 import net from 'node:net';
 import { freePort } from './free-port.ts';
-import { makeTempDir, ServerProcess } from './server-process.ts';
+import { awaitReady, makeTempDir, ServerProcess } from './server-process.ts';
 import { waitUntil } from './wait.ts';
 
 export interface RunningRedis {
@@ -34,13 +34,7 @@ export async function startRedis(): Promise<RunningRedis> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', temp.dir, '--daemonize', 'no'],
     { cwd: temp.dir },
   );
-  try {
-    await waitUntil(`redis on ${port}`, () => ping(port), { abort: () => server.exitedReason() });
-  } catch (err) {
-    await server.stop();
-    temp.remove();
-    throw err;
-  }
+  await awaitReady(server, () => waitUntil(`redis on ${port}`, () => ping(port), { abort: () => server.exitedReason() }), temp.remove);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,

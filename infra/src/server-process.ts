@@ -75,3 +75,17 @@ export function makeTempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), `docksphere-${prefix}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Waits for a just-started server to be ready; if it never is, stops it and runs `cleanup`
+ * (its temp dir) before rethrowing, so a failed start leaves nothing behind.
+ */
+export async function awaitReady(server: ServerProcess, ready: () => Promise<unknown>, cleanup: () => void = () => {}): Promise<void> {
+  try {
+    await ready();
+  } catch (err) {
+    await server.stop();
+    cleanup();
+    throw err;
+  }
+}
