@@ -1,4 +1,5 @@
 // What every /v2 handler is given: the service's dependencies and the domain objects built from them.
+import type { CachePeriods } from './domain/cache-periods.ts';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from '@docksphere/db';
 import type { Actor } from '@docksphere/events';
@@ -36,6 +37,8 @@ export interface RegistryServiceDeps {
    * writes already invalidate its caches.
    */
   cacheInvalidation?: CacheInvalidationListener | undefined;
+  /** How long cached answers are trusted without an announcement; defaults in domain/cache-periods.ts. */
+  cachePeriods?: Partial<CachePeriods> | undefined;
 }
 
 export interface RegistryContext {

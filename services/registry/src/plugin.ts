@@ -1,5 +1,6 @@
 // The /v2 API as one encapsulated Fastify plugin: body pass-through, the OCI error handler, and one
 // dispatcher per path that finds the resource, checks the caller's access, and calls its route.
+import { DEFAULT_CACHE_PERIODS } from './domain/cache-periods.ts';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError, isValidRepositoryName, registryErrorTable, type RegistryErrorCode } from '@docksphere/oci';
 import { Authorizer, type Principal, type Requirement } from './auth/authorize.ts';
@@ -94,13 +95,14 @@ function codeForStatus(status: number): RegistryErrorCode {
 }
 
 export function buildContext(deps: RegistryServiceDeps): RegistryContext {
-  const blobs = new BlobLinks(deps.db, deps.cacheInvalidation);
+  const periods = { ...DEFAULT_CACHE_PERIODS, ...deps.cachePeriods };
+  const blobs = new BlobLinks(deps.db, deps.cacheInvalidation, periods.blobLinkMs);
   return {
     deps,
     authorizer: new Authorizer(deps.verifier, { realm: deps.config.auth.realm, service: deps.config.auth.service }),
     blobs,
     uploads: new UploadSessions({ db: deps.db, store: deps.store, onLinked: (r, d, s) => blobs.remember(r, d, s) }),
-    manifests: new ManifestService({ db: deps.db, maxManifestBytes: deps.config.maxManifestBytes, onEventsWritten: deps.onEventsWritten, crossReplica: deps.cacheInvalidation }),
+    manifests: new ManifestService({ db: deps.db, maxManifestBytes: deps.config.maxManifestBytes, onEventsWritten: deps.onEventsWritten, crossReplica: deps.cacheInvalidation, periods }),
     pulls: new PullEvents({ db: deps.db, logger: deps.logger, sampleRate: deps.config.pullEventSampleRate, onEventsWritten: deps.onEventsWritten }),
   };
 }

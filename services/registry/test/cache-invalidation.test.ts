@@ -12,19 +12,18 @@ import { makeSigningKey, prepareImage, pushBlob, repo, startRegistry, type Harne
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 /**
- * NOTIFY reaches the other replica's listening socket when the writer commits, i.e. before the
- * writer's 202/201 is even sent, but this process reads that socket on its own event-loop turn.
- * So the reader is asked at once and, only if needed, again every 5 ms for at most 1 s. The time
- * that took is asserted below FAST_MS, well under the shortest cache period (tags: 500 ms fresh),
- * so an answer that only turned right because a cache entry expired fails the test.
+ * Both replicas trust their caches for a minute here, so within this test only an announcement
+ * can make the reader see a change: an answer that turns right did so through NOTIFY, never
+ * through an entry expiring. NOTIFY reaches the reader's socket when the writer commits, but this
+ * process reads it on its own event-loop turn, so the reader is asked at once and then every 5 ms
+ * for at most 1 s.
  */
-const FAST_MS = 250;
-async function eventually(ask: () => Promise<number>, want: number): Promise<{ status: number; ms: number }> {
+const TRUST_A_MINUTE = { tagMs: 60_000, manifestMs: 60_000, blobLinkMs: 60_000 };
+async function eventually(ask: () => Promise<number>, want: number): Promise<{ status: number }> {
   const start = Date.now();
   for (;;) {
     const status = await ask();
-    const ms = Date.now() - start;
-    if (status === want || ms >= 1000) return { status, ms };
+    if (status === want || Date.now() - start >= 1000) return { status };
     await new Promise((r) => setTimeout(r, 5));
   }
 }
@@ -49,8 +48,8 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('c
     la.start();
     lb.start();
     await Promise.all([la.whenConnected(10_000), lb.whenConnected(10_000)]);
-    a = await startRegistry({ database, storeDir, key, cacheInvalidation: la });
-    b = await startRegistry({ database, storeDir, key, cacheInvalidation: lb });
+    a = await startRegistry({ database, storeDir, key, cacheInvalidation: la, cachePeriods: TRUST_A_MINUTE });
+    b = await startRegistry({ database, storeDir, key, cacheInvalidation: lb, cachePeriods: TRUST_A_MINUTE });
     headers = await a.auth(repo('team/app', 'pull', 'push', 'delete'));
   });
   afterAll(async () => {
@@ -88,7 +87,6 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('c
     expect(del.statusCode).toBe(202);
     const byDigest = await eventually(async () => (await get(b, `/v2/team/app/manifests/${img.digest}`)).statusCode, 404);
     expect(byDigest.status).toBe(404);
-    expect(byDigest.ms).toBeLessThan(FAST_MS);
     const byTag = await get(b, '/v2/team/app/manifests/v1');
     expect(byTag.statusCode).toBe(404);
     expect(byTag.json().errors[0].code).toBe('MANIFEST_UNKNOWN');
@@ -100,11 +98,10 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('c
     expect((await put(a, 'latest', first.manifest)).statusCode).toBe(201);
     expect((await get(b, '/v2/team/app/manifests/latest')).headers['docker-content-digest']).toBe(first.digest);
     expect((await put(a, 'latest', second.manifest)).statusCode).toBe(201);
-    const { ms } = await eventually(async () => ((await get(b, '/v2/team/app/manifests/latest')).headers['docker-content-digest'] === second.digest ? 1 : 0), 1);
+    await eventually(async () => ((await get(b, '/v2/team/app/manifests/latest')).headers['docker-content-digest'] === second.digest ? 1 : 0), 1);
     const moved = await get(b, '/v2/team/app/manifests/latest');
     expect(moved.headers['docker-content-digest']).toBe(second.digest);
     expect(moved.rawPayload.equals(second.manifest)).toBe(true);
-    expect(ms).toBeLessThan(FAST_MS);
   });
 
   it('after a tag delete on one replica, the other answers 404 for the tag and still 200 by digest', async () => {
@@ -114,7 +111,6 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('c
     expect((await a.app.inject({ method: 'DELETE', url: '/v2/team/app/manifests/gone', headers })).statusCode).toBe(202);
     const r = await eventually(async () => (await get(b, '/v2/team/app/manifests/gone')).statusCode, 404);
     expect(r.status).toBe(404);
-    expect(r.ms).toBeLessThan(FAST_MS);
     expect((await get(b, `/v2/team/app/manifests/${img.digest}`)).statusCode).toBe(200);
   });
 
@@ -125,7 +121,6 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('c
     expect((await a.app.inject({ method: 'DELETE', url: `/v2/team/app/blobs/${digest}`, headers })).statusCode).toBe(202);
     const r = await eventually(async () => (await head()).statusCode, 404);
     expect(r.status).toBe(404);
-    expect(r.ms).toBeLessThan(FAST_MS);
     const got = await b.app.inject({ method: 'GET', url: `/v2/team/app/blobs/${digest}`, headers });
     expect(got.json().errors[0].code).toBe('BLOB_UNKNOWN');
   });
@@ -151,6 +146,5 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('c
     expect((await a.app.inject({ method: 'DELETE', url: '/v2/team/app/manifests/outage', headers })).statusCode).toBe(202);
     const after = await eventually(async () => (await get(b, '/v2/team/app/manifests/outage')).statusCode, 404);
     expect(after.status).toBe(404);
-    expect(after.ms).toBeLessThan(FAST_MS);
   });
 });

@@ -1,5 +1,6 @@
 // Test harness: a registry plugin on Fastify over PGlite (or a real Postgres), a real filesystem
 // blob store in a temp dir, and an ES256 key to sign tokens with.
+import type { CachePeriods } from '../src/domain/cache-periods.ts';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,7 @@ export interface HarnessOptions {
   invalidations?: RepositoryInvalidations;
   /** Other replicas' changes, as distributed mode hears them (started and closed by the caller). */
   cacheInvalidation?: CacheInvalidationListener;
+  cachePeriods?: Partial<CachePeriods>;
 }
 
 export async function startRegistry(o: HarnessOptions = {}): Promise<Harness> {
@@ -110,7 +112,7 @@ export async function startRegistry(o: HarnessOptions = {}): Promise<Harness> {
   // The server every main builds, with the registry's router-error answers, as production runs it.
   const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
   await app.register(
-    registryPlugin({ db: database.db, store, config, logger, verifier, accelPrefix: o.accelPrefix, invalidations: o.invalidations, cacheInvalidation: o.cacheInvalidation, ...(o.onEventsWritten ? { onEventsWritten: o.onEventsWritten } : {}) }),
+    registryPlugin({ db: database.db, store, config, logger, verifier, accelPrefix: o.accelPrefix, invalidations: o.invalidations, cacheInvalidation: o.cacheInvalidation, cachePeriods: o.cachePeriods, ...(o.onEventsWritten ? { onEventsWritten: o.onEventsWritten } : {}) }),
   );
   await app.ready();
   return {

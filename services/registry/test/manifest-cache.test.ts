@@ -1,3 +1,4 @@
+import { DEFAULT_CACHE_PERIODS } from '../src/domain/cache-periods.ts';
 import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManifestService } from '../src/domain/manifests.ts';
@@ -26,7 +27,7 @@ describe('manifest lookup cache', () => {
       },
       transformResult: async (args) => args.result,
     };
-    return { service: new ManifestService({ db: h.database.db.withPlugin(plugin), maxManifestBytes: 1 << 20 }), queries: () => n };
+    return { service: new ManifestService({ db: h.database.db.withPlugin(plugin), maxManifestBytes: 1 << 20, periods: DEFAULT_CACHE_PERIODS }), queries: () => n };
   }
 
   it('answers concurrent cold lookups of one tag with one tag query and one manifest query', async () => {

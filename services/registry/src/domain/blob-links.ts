@@ -3,10 +3,8 @@
 import type { Kysely } from '@docksphere/db';
 import { linkedBlobSize, unlinkBlob } from '../store/registry-store.ts';
 import { notifyCacheChange, type CacheChange, type CacheInvalidationListener } from './cache-invalidation.ts';
+import { DEFAULT_CACHE_PERIODS } from './cache-periods.ts';
 import { Lru } from './lru.ts';
-
-/** Links are trusted this long: the safety net for unlinks nobody announces (direct database edits). */
-const LINK_TTL_MS = 2000;
 
 export class BlobLinks {
   readonly #sizes = new Lru<string, number>({ maxEntries: 100_000 });
@@ -20,6 +18,8 @@ export class BlobLinks {
   constructor(
     private readonly db: Kysely<any>,
     private readonly crossReplica?: CacheInvalidationListener | undefined,
+    /** How long a link is trusted: the safety net for unlinks nobody announces. */
+    private readonly trustMs: number = DEFAULT_CACHE_PERIODS.blobLinkMs,
   ) {}
 
   /** Size of the blob if it is linked to the repository. */
@@ -31,12 +31,12 @@ export class BlobLinks {
     if (hit !== undefined) return hit;
     const started = this.#generation;
     const size = await linkedBlobSize(this.db, repository, digest);
-    if (size !== undefined && started === this.#generation) this.#sizes.set(k, size, now + LINK_TTL_MS);
+    if (size !== undefined && started === this.#generation) this.#sizes.set(k, size, now + this.trustMs);
     return size;
   }
 
   remember(repository: string, digest: string, size: number): void {
-    this.#sizes.set(`${repository}\u0000${digest}`, size, Date.now() + LINK_TTL_MS);
+    this.#sizes.set(`${repository}\u0000${digest}`, size, Date.now() + this.trustMs);
   }
 
   /** After the repository was deleted or renamed outside /v2: its links are looked up again. */

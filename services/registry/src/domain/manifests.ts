@@ -1,6 +1,7 @@
 // Manifest ingest and lookup: validation (size, schema, references present in the repository),
 // the atomic push (manifest row, tag move, tag history, subject index, outbox event in one
 // transaction), deletes, and the in-process caches that keep manifest GETs off the database.
+import type { CachePeriods } from './cache-periods.ts';
 import type { Kysely } from '@docksphere/db';
 import { newEvent, type Actor, type DomainEvent } from '@docksphere/events';
 import { RegistryError, digestOf, parseManifest, type ParsedDigest, type ParsedManifest, type Reference } from '@docksphere/oci';
@@ -17,10 +18,6 @@ import { summarizeManifest } from './manifest-summary.ts';
  * are only the safety net for changes nobody announces (direct database edits).
  */
 const STALE_GRACE_FACTOR = 2;
-/** Tag resolutions are fresh this long. */
-const TAG_TTL_MS = 500;
-/** A cached manifest is re-checked this often. */
-const MANIFEST_RECHECK_MS = 2500;
 
 export interface PushResult {
   digest: string;
@@ -36,6 +33,8 @@ export interface ManifestServiceDeps {
    * and the caches are consulted only while the listener hears the other replicas' announcements.
    */
   crossReplica?: CacheInvalidationListener | undefined;
+  /** How long cached tags and manifests are trusted (cache-periods.ts). */
+  periods: CachePeriods;
 }
 
 function key(repository: string, x: string): string {
@@ -139,14 +138,14 @@ export class ManifestService {
       if (!current()) return manifest;
       const now = Date.now();
       if (!manifest) this.#manifests.delete(mk);
-      else this.#manifests.set(mk, { manifest, freshUntil: now + MANIFEST_RECHECK_MS }, now + STALE_GRACE_FACTOR * MANIFEST_RECHECK_MS);
+      else this.#manifests.set(mk, { manifest, freshUntil: now + this.deps.periods.manifestMs }, now + STALE_GRACE_FACTOR * this.deps.periods.manifestMs);
       return manifest;
     });
   }
 
   #rememberTag(repository: string, tag: string, digest: string): void {
     const now = Date.now();
-    this.#tags.set(tagKey(repository, tag), { digest, freshUntil: now + TAG_TTL_MS }, now + STALE_GRACE_FACTOR * TAG_TTL_MS);
+    this.#tags.set(tagKey(repository, tag), { digest, freshUntil: now + this.deps.periods.tagMs }, now + STALE_GRACE_FACTOR * this.deps.periods.tagMs);
   }
 
   /** Runs load once for concurrent callers; load's `current()` says whether no local write happened since it began. */
