@@ -25,8 +25,13 @@ const externalizeNpm = {
   },
 };
 
-for (const [src, out] of entries) {
-  await build({
+// A bundle that opens the embedded database starts it as a child process from a second bundle
+// beside it (packages/db/src/pglite-process.ts looks for dist/pglite-server.mjs).
+const pgliteServer = ['packages/db/src/pglite-server.ts', 'pglite-server.mjs'];
+const built = [];
+
+async function bundle(src, out) {
+  const result = await build({
     entryPoints: [path.join(root, src)],
     outfile: path.join(root, out),
     bundle: true,
@@ -34,10 +39,21 @@ for (const [src, out] of entries) {
     format: 'esm',
     target: 'node20',
     sourcemap: true,
+    metafile: true,
+    absWorkingDir: root,
     logLevel: 'warning',
     plugins: [externalizeNpm],
     // Bundled code runs from the app's own folder, where its npm dependencies resolve.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
+  built.push(out);
+  return result;
 }
-console.log(`[docksphere] built ${entries.map(([, o]) => o).join(', ') || 'nothing'}`);
+
+for (const [src, out] of entries) {
+  const { metafile } = await bundle(src, out);
+  if (Object.keys(metafile.inputs).includes('packages/db/src/pglite-process.ts')) {
+    await bundle(pgliteServer[0], path.join(path.dirname(out), pgliteServer[1]));
+  }
+}
+console.log(`[docksphere] built ${built.join(', ') || 'nothing'}`);
