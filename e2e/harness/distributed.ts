@@ -3,16 +3,15 @@
 // the token issuer, and NGINX in front rendered from nginx/nginx.conf. Clients talk to NGINX only.
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, makeTempDir, startNats, startNginx, startPostgres, type RunningNginx } from '@docksphere/infra';
+import { ACCEL_PREFIX, freePort, makeTempDir, renderFront, startNats, startNginx, startPostgres, type RunningNginx } from '@docksphere/infra';
 import { authEnv } from './all-in-one.ts';
 import type { RegistryAuthFixture } from './auth-fixture.ts';
-import { ACCEL_PREFIX, renderFront } from './front.ts';
 import { startNodeService, type RunningNodeService } from './node-service.ts';
 import { bundles, requireBundle } from './paths.ts';
 import type { RegistryUnderTest } from './registry-under-test.ts';
 import { startTestTokenServer } from './test-token-server.ts';
 
-export { ACCEL_PREFIX } from './front.ts';
+export { ACCEL_PREFIX } from '@docksphere/infra';
 
 export interface DistributedOptions {
   auth?: RegistryAuthFixture;

@@ -5,8 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
+  ACCEL_PREFIX,
   freePort,
   makeTempDir,
+  renderFront,
   startNginx,
   startPostgres,
   startNats,
@@ -14,7 +16,6 @@ import {
   type RunningNats,
   type RunningNginx,
 } from '@docksphere/infra';
-import { ACCEL_PREFIX, renderFront } from './front.ts';
 import { startNodeService, type RunningNodeService } from './node-service.ts';
 import { repoRoot, requireBundle } from './paths.ts';
 

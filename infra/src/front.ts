@@ -1,7 +1,7 @@
-// Renders nginx/nginx.conf for a harness: each route to the process the harness started (or to a
-// closed port, where NGINX answers 502), every registry replica a server of the one upstream.
+// Renders nginx/nginx.conf for a harness (e2e, bench): each route to the process the harness started
+// (or to a closed port, where NGINX answers 502), every registry replica a server of the one upstream.
 import path from 'node:path';
-import { readNginxTemplate, renderNginxTemplate } from '@docksphere/infra';
+import { readNginxTemplate, renderNginxTemplate } from './nginx.ts';
 
 /** Where NGINX serves blob files for X-Accel-Redirect (the registry's STORAGE_ACCEL_PREFIX). */
 export const ACCEL_PREFIX = '/_accel/blobs';

@@ -7,4 +7,5 @@ export { startPostgres, postgresBinDir, type RunningPostgres } from './postgres.
 export { startRedis, type RunningRedis } from './redis.ts';
 export { startNats, type RunningNats, type StartNatsOptions } from './nats.ts';
 export { startNginx, renderNginxTemplate, readNginxTemplate, templatePlaceholders, type RunningNginx, type StartNginxOptions } from './nginx.ts';
+export { renderFront, ACCEL_PREFIX, type FrontRoutes } from './front.ts';
 export { ensureDockerd } from './dockerd.ts';

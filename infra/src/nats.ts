@@ -6,6 +6,8 @@ import { waitForHttp } from './wait.ts';
 
 export interface RunningNats {
   port: number;
+  /** The nats-server process's pid. */
+  pid: number;
   /** nats://127.0.0.1:PORT */
   url: string;
   /** The HTTP monitoring endpoint (http://127.0.0.1:PORT), e.g. for /jsz. */
@@ -36,6 +38,7 @@ export async function startNats(options: StartNatsOptions = {}): Promise<Running
   await awaitReady(server, () => waitForHttp(`${monitorUrl}/healthz?js-enabled-only=true`, { statuses: [200], abort: () => server.exitedReason() }), temp.remove);
   return {
     port,
+    pid: server.child.pid!,
     url: `nats://127.0.0.1:${port}`,
     monitorUrl,
     logs: () => server.logs(),

@@ -35,6 +35,8 @@ export function renderNginxTemplate(template: string, values: Readonly<Record<st
 
 export interface RunningNginx {
   port: number;
+  /** The master process's pid (the workers are its children). */
+  pid: number;
   url: string;
   /** The prefix directory: nginx.conf, logs/error.log, logs/access.log (when the config puts it there), temp/. */
   prefix: string;
@@ -80,6 +82,7 @@ export async function startNginx(config: string | ((prefix: string) => string), 
   await awaitReady(server, () => waitForPort(opts.port, { abort: () => (server.exitedReason() ? `${server.exitedReason()}\n${errorLog()}` : undefined) }), temp.remove);
   return {
     port: opts.port,
+    pid: server.child.pid!,
     url: `http://127.0.0.1:${opts.port}`,
     prefix,
     errorLog,

@@ -1,13 +1,15 @@
 // Starts a throwaway PostgreSQL cluster on a free loopback port (initdb + pg_ctl, as the postgres
 // user when running as root, since initdb refuses root) and hands out fresh databases in it.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './free-port.ts';
 import { makeTempDir } from './server-process.ts';
 
 export interface RunningPostgres {
   port: number;
+  /** The postmaster's pid (pg_ctl daemonizes it): the root of the cluster's processes, e.g. for /proc readings. */
+  pid: number;
   /** postgres://postgres@127.0.0.1:PORT/<db>: a database created fresh for this call. */
   url: string;
   /** Creates another empty database and returns its URL. */
@@ -63,9 +65,18 @@ export async function startPostgres(opts: { database?: string } = {}): Promise<R
     return `postgres://postgres@127.0.0.1:${port}/${name}`;
   };
 
+  // The first line of postmaster.pid is the postmaster's pid; pg_ctl -w returned once it was written.
+  const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+  if (!Number.isInteger(pid) || pid <= 0) {
+    run(asPostgresUser(path.join(bin, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']), 'pg_ctl stop');
+    temp.remove();
+    throw new Error(`cannot read the postmaster's pid from ${dataDir}/postmaster.pid`);
+  }
+
   let stopped = false;
   return {
     port,
+    pid,
     url: createDatabase(opts.database ?? 'docksphere'),
     createDatabase,
     async stop() {
