@@ -1,7 +1,17 @@
 // Command-line options of `npm run bench`: --only, --quick, --targets, --docs, --profile.
 import { scenarioIds, type ScenarioId } from './report/metrics.ts';
 
-export type TargetName = 'reference' | 'docksphere';
+/** reference: Distribution; docksphere: the all-in-one process; docksphere-nginx: the registry service behind NGINX on Postgres. */
+export const targetNames = ['reference', 'docksphere', 'docksphere-nginx'] as const;
+export type TargetName = (typeof targetNames)[number];
+export type DocksphereTarget = Exclude<TargetName, 'reference'>;
+
+/** Column headings of the results table. */
+export const targetLabels: Record<TargetName, string> = {
+  reference: 'Reference',
+  docksphere: 'DockSphere all-in-one',
+  'docksphere-nginx': 'DockSphere + NGINX',
+};
 
 export interface BenchOptions {
   only: ScenarioId[];
@@ -22,17 +32,19 @@ const aliases: Record<string, ScenarioId[]> = {
   monolithic: ['push'],
 };
 
-export const usage = `usage: npm run bench -- [--quick] [--only ${scenarioIds.join(',')}] [--targets reference,docksphere] [--docs] [--profile DIR]
+export const usage = `usage: npm run bench -- [--quick] [--only ${scenarioIds.join(',')}] [--targets ${targetNames.join(',')}] [--docs] [--profile DIR]
   --quick      32 MiB blobs, 3 s load runs, 300 tags, 8 concurrent uploads (for development)
   --only       scenarios to run (aliases: cpu = push,pull; load = manifest,head; memory = rss)
-  --targets    which registries to run (default both; DockSphere is skipped when its bundle is missing)
+  --targets    which registries to run (default all): reference (Distribution), docksphere (all-in-one),
+               docksphere-nginx (registry service + Postgres + NATS behind NGINX); one that cannot
+               start (missing bundle or server) fails the run
   --docs       also write docs/benchmarks.md for a quick or partial run
-  --profile    run DockSphere under node --cpu-prof, writing .cpuprofile files to DIR
+  --profile    run DockSphere's registry processes under node --cpu-prof, writing .cpuprofile files to DIR
                (summarise with: node --import tsx bench/profile-summary.ts FILE --from READY_SECONDS)
-  --env        extra environment for DockSphere, e.g. --env PULL_EVENT_SAMPLE_RATE=0 (repeatable)`;
+  --env        extra environment for DockSphere's registry processes, e.g. --env PULL_EVENT_SAMPLE_RATE=0 (repeatable)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
-  const opts: BenchOptions = { only: [...scenarioIds], quick: false, targets: ['reference', 'docksphere'], forceDocs: false, profileDir: undefined, docksphereEnv: {} };
+  const opts: BenchOptions = { only: [...scenarioIds], quick: false, targets: [...targetNames], forceDocs: false, profileDir: undefined, docksphereEnv: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -59,9 +71,11 @@ export function parseOptions(argv: string[]): BenchOptions {
         break;
       }
       case '--targets': {
-        const names = value().split(',').map((s) => s.trim());
-        for (const n of names) if (n !== 'reference' && n !== 'docksphere') throw new Error(`unknown target "${n}"\n${usage}`);
-        opts.targets = names as TargetName[];
+        const names = value().split(',').map((s) => s.trim()).filter(Boolean);
+        for (const n of names) if (!(targetNames as readonly string[]).includes(n)) throw new Error(`unknown target "${n}"\n${usage}`);
+        // Canonical order, no duplicates: the reference first, so the table's columns do not depend on how the list was typed.
+        opts.targets = targetNames.filter((t) => names.includes(t));
+        if (opts.targets.length === 0) throw new Error(`--targets needs at least one target\n${usage}`);
         break;
       }
       case '--profile':

@@ -1,5 +1,6 @@
-// Reads a server process's CPU time and memory from /proc, the way the issue defines them.
-import { readFileSync, writeFileSync } from 'node:fs';
+// Reads server processes' CPU time and memory from /proc, the way the issue defines them: for one
+// process, or for a process and all its descendants (a tree), or for several such trees.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 // Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel build.
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -17,14 +18,105 @@ export function cpuSeconds(pid: number): number {
 
 /** User and system CPU seconds, apart: system time is the kernel copying bytes for the process. */
 export function cpuTimes(pid: number): CpuTimes {
+  const f = statFields(pid);
+  return { user: f.utime / CLOCK_TICKS_PER_SECOND, system: f.stime / CLOCK_TICKS_PER_SECOND };
+}
+
+interface StatFields {
+  ppid: number;
+  utime: number;
+  stime: number;
+  /** CPU of the process's children that exited and were waited for (they are gone from /proc). */
+  cutime: number;
+  cstime: number;
+}
+
+function statFields(pid: number): StatFields {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Field 2 (comm) may contain spaces and parentheses: split after its closing ")".
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After comm, field 3 (state) is index 0, so utime (14) is index 11 and stime (15) index 12.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot parse /proc/${pid}/stat`);
-  return { user: utime / CLOCK_TICKS_PER_SECOND, system: stime / CLOCK_TICKS_PER_SECOND };
+  // After comm, field 3 (state) is index 0: ppid (4) is index 1, utime (14) index 11, stime 12, cutime 13, cstime 14.
+  const [ppid, utime, stime, cutime, cstime] = [1, 11, 12, 13, 14].map((i) => Number(fields[i]));
+  if (![ppid, utime, stime, cutime, cstime].every((n) => Number.isFinite(n))) throw new Error(`cannot parse /proc/${pid}/stat`);
+  return { ppid: ppid!, utime: utime!, stime: stime!, cutime: cutime!, cstime: cstime! };
+}
+
+function isGone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ESRCH';
+}
+
+/** The direct children of pid: from /proc/PID/task/TID/children (every thread's), else by scanning every process's ppid. */
+export function childPids(pid: number): number[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch (err) {
+    if (isGone(err)) return [];
+    throw err;
+  }
+  const children: number[] = [];
+  for (const tid of tids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+    } catch (err) {
+      if (isGone(err) && tid !== String(pid)) continue; // a thread that just ended
+      // Kernels without CONFIG_PROC_CHILDREN have no such file.
+      return childPidsByScan(pid);
+    }
+    for (const word of text.split(' ')) if (word.trim() !== '') children.push(Number(word));
+  }
+  return children;
+}
+
+function childPidsByScan(pid: number): number[] {
+  const children: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (statFields(Number(name)).ppid === pid) children.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/** pid and all its descendants, each parent before its children; [] when pid is gone. */
+export function processTree(pid: number): number[] {
+  if (!processAlive(pid)) return [];
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...childPids(tree[i]!));
+  return tree;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    readFileSync(`/proc/${pid}/stat`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * CPU seconds used by a whole process tree so far: every live member's own time plus the time of
+ * the children it has waited for (cutime/cstime), so a child that ended between two readings is
+ * still counted, in its parent. A member that disappears while being read counts as nothing.
+ */
+export function treeCpuTimes(rootPid: number): CpuTimes {
+  const total: CpuTimes = { user: 0, system: 0 };
+  for (const pid of processTree(rootPid)) {
+    try {
+      const f = statFields(pid);
+      total.user += (f.utime + f.cutime) / CLOCK_TICKS_PER_SECOND;
+      total.system += (f.stime + f.cstime) / CLOCK_TICKS_PER_SECOND;
+    } catch (err) {
+      if (!isGone(err)) throw err;
+    }
+  }
+  return total;
 }
 
 function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -36,6 +128,19 @@ function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 export function rssMiB(pid: number): number {
   return statusKiB(pid, 'VmRSS') / 1024;
+}
+
+/** Sum of VmRSS over pids (gone ones count 0). Pages shared between them count once per process: an upper bound. */
+export function sumRssMiB(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += rssMiB(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 /** Peak resident set size since start or since the last resetPeakRss. */
@@ -50,33 +155,6 @@ export function resetPeakRss(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** Samples VmRSS on an interval so a peak is seen even where VmHWM cannot be reset. */
-export class RssSampler {
-  private maxMiB = 0;
-  private samples = 0;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(private readonly pid: number, intervalMs = 50) {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), intervalMs);
-  }
-
-  private sample(): void {
-    try {
-      this.maxMiB = Math.max(this.maxMiB, rssMiB(this.pid));
-      this.samples++;
-    } catch {
-      // The process may be gone; the caller notices that on its own requests.
-    }
-  }
-
-  stop(): { maxMiB: number; samples: number } {
-    clearInterval(this.timer);
-    this.sample();
-    return { maxMiB: this.maxMiB, samples: this.samples };
   }
 }
 

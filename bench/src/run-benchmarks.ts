@@ -1,64 +1,25 @@
-// Runs the reference registry and then DockSphere through the same scenarios on this machine,
-// prints DockSphere/reference ratios against the issue's targets, and writes the results to
-// bench/results/latest.json and docs/benchmarks.md.
+// Runs the reference registry and DockSphere's targets (all-in-one, and the registry service behind
+// NGINX) through the same scenarios on this machine, taking turns, prints each DockSphere target's
+// ratios to the reference against the issue's targets, and writes bench/results/*.json and docs/benchmarks.md.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fullSettings, quickSettings } from './context.ts';
-import type { BenchOptions, TargetName } from './options.ts';
+import { targetLabels, targetNames, type BenchOptions, type DocksphereTarget, type TargetName } from './options.ts';
 import { createPayload } from './payload.ts';
 import { sha256MiBps } from './report/calibration.ts';
 import { machineInfo } from './report/machine.ts';
 import { buildRows, metricSpecs } from './report/metrics.ts';
 import { consoleTable, markdownSection, spliceDoc } from './report/render.ts';
 import { TargetRun, type TargetResult } from './run-target.ts';
-import { docksphereAvailable, startDocksphere } from './server/docksphere.ts';
+import type { RunningServer } from './server/server-process.ts';
+import { docksphereAvailable, startDocksphere, type DocksphereStartOptions } from './server/docksphere.ts';
+import { docksphereNginxMissing, startDocksphereNginx } from './server/docksphere-nginx.ts';
 import { referenceAvailable, referenceVersion, startReference } from './server/reference-registry.ts';
 import { MiB } from './stats.ts';
 
-const DOC_INTRO = `# Benchmarks
-
-DockSphere's data plane measured against the reference registry, Debian's \`docker-registry\`
-(CNCF Distribution 2.8), on the same machine in the same run. Run it with:
-
-    npm run bench                      # full run, both registries, rewrites the table below
-    npm run bench -- --quick           # small sizes, for working on the harness
-    npm run bench -- --only push,pull  # some scenarios (push, chunked, pull, manifest, head, tags, rss)
-    npm run bench -- --targets docksphere --profile /tmp/prof   # CPU profile of DockSphere
-
-Both registries are started, then take turns scenario by scenario (who goes first alternates,
-the one not being measured is frozen with SIGSTOP, and dirty pages are flushed before each
-scenario), so load from other processes on a shared machine drifts over both alike. Both run without auth (\`REGISTRY_AUTH=none\`), with filesystem storage in a temporary
-directory, at log level warn (no access log). The client is a node process on the same machine
-(keep-alive sockets, bodies streamed from a pre-generated random file with 4 MiB reads, digests
-computed before timing; autocannon for the request-rate rows), so both registries share the
-cores with it. Throughputs are the median of 3 trials; CPU is the registry process's utime+stime
-from /proc divided by the GiB moved; peak RSS is VmHWM (reset before, VmRSS sampled during)
-of the registry process. Every pushed blob is distinct, so no registry can skip work for content
-it already holds. Machines here are shared: compare the ratios, which come from one run, rather
-than absolute numbers across runs. The raw numbers of the latest run are in
-\`bench/results/latest.json\`.
-
-## Reading the numbers
-
-- The targets are DockSphere/reference ratios from the issue: monolithic and chunked push >= 2x the
-  reference's throughput, pull >= 1x at <= 0.5x its CPU per GiB, manifest GET and blob HEAD at 64
-  connections >= 2.5x its request rate, and peak RSS under 300 MiB during 32 concurrent uploads.
-- Every registry hashes a pushed blob with SHA-256 as it arrives. The run prints the single-core
-  SHA-256 speed of node on the machine (no SHA-NI on these CPUs), which bounds one push stream.
-- Node has no sendfile for HTTP responses: a blob GET served by node pays the page-cache-to-user and
-  user-to-socket copies, as Distribution does. The distributed mode serves blob bytes from NGINX
-  (X-Accel-Redirect) or S3 redirects instead.
-- All-in-one DockSphere embeds PGlite (PostgreSQL compiled to WebAssembly) in the registry process:
-  its ~300 MiB is part of the measured RSS, and its statements run on the same thread as requests.
-- Profiling: \`npm run bench -- --targets docksphere --only manifest --profile /tmp/prof\`, then
-  \`node --import tsx bench/profile-summary.ts /tmp/prof/*.cpuprofile 40 --from <ready seconds>\`
-  (\`--callers NAME\` shows which DockSphere frames lead into a hot function). \`--env KEY=VALUE\`
-  starts DockSphere with an extra setting, for one-change experiments.
-
-## Latest results
-
-`;
+// Used only when docs/benchmarks.md is missing: the method text lives in that file, written by hand.
+const DOC_INTRO = '# Benchmarks\n\nHow the benchmark works: bench/src/run-benchmarks.ts and `npm run bench -- --help`.\n\n## Latest results\n';
 
 function repoRootFrom(benchDir: string): string {
   return path.resolve(benchDir, '..');
@@ -72,13 +33,16 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
   console.log(`DockSphere benchmark (${opts.quick ? 'quick' : 'full'}): ${opts.only.join(', ')}`);
   console.log(`machine: ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, load ${machine.loadAverage.join(' ')}`);
 
+  // A target that cannot run here fails the run, loudly, with the reason; the others still run.
   const targets: TargetName[] = [];
+  const unavailable: string[] = [];
   for (const t of opts.targets) {
-    if (t === 'reference' && !referenceAvailable()) notes.push('Reference not run: /usr/bin/docker-registry is not installed (infra/install-system-deps.sh installs it).');
-    else if (t === 'docksphere' && !docksphereAvailable(repoRoot)) notes.push('DockSphere not run: apps/all-in-one/dist/main.mjs does not exist (node scripts/build.mjs builds it).');
+    const reason = missingFor(t, repoRoot);
+    if (reason) unavailable.push(`${t} could not be run: ${reason}.`);
     else targets.push(t);
   }
-  notes.forEach((n) => console.log(n));
+  unavailable.forEach((n) => console.error(`ERROR: ${n}`));
+  notes.push(...unavailable);
   const sha256Before = sha256MiBps();
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'docksphere-bench-'));
@@ -92,26 +56,30 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
     for (const target of targets) {
       const workDir = path.join(tmp, target);
       mkdirSync(workDir, { recursive: true });
-      const start =
-        target === 'reference'
-          ? () => startReference(workDir)
-          : () =>
-              startDocksphere(repoRoot, workDir, {
-                nodeFlags: opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profileDir)}`] : [],
-                env: opts.docksphereEnv,
-              });
+      const dsOpts: DocksphereStartOptions = {
+        nodeFlags: opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profileDir)}`] : [],
+        env: opts.docksphereEnv,
+      };
+      const starters: Record<TargetName, () => Promise<RunningServer>> = {
+        reference: () => startReference(workDir),
+        docksphere: () => startDocksphere(repoRoot, workDir, dsOpts),
+        'docksphere-nginx': () => startDocksphereNginx(repoRoot, workDir, dsOpts),
+      };
+      const start = starters[target];
       try {
         runs.set(target, await TargetRun.start(start, workDir, payload, settings));
       } catch (err) {
         const message = `${target} could not be started: ${err instanceof Error ? err.message : String(err)}`;
-        console.error(message);
+        console.error(`ERROR: ${message}`);
         notes.push(message.split('\n')[0] ?? message);
       }
     }
-    // The registries take turns per scenario, alternating who goes first, so that load from other
-    // processes on this shared machine drifts over both alike; the one not measured is frozen.
+    // The targets take turns per scenario, rotating who goes first, so that load from other
+    // processes on this shared machine drifts over all alike; the ones not measured are frozen.
     for (const [i, id] of opts.only.entries()) {
-      const order = i % 2 === 0 ? [...runs.entries()] : [...runs.entries()].reverse();
+      const entries = [...runs.entries()];
+      const shift = entries.length > 0 ? i % entries.length : 0;
+      const order = [...entries.slice(shift), ...entries.slice(0, shift)];
       for (const [target, run] of order) {
         console.log(`\n== ${id}: ${target} ==`);
         for (const [other, r] of runs) if (other !== target) r.pause();
@@ -130,7 +98,13 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
     cleanup();
   }
 
-  const rows = buildRows(metricSpecs(settings), results.docksphere?.metrics, results.reference?.metrics);
+  // Every requested DockSphere target gets its columns, also one that failed (then empty, with the reason in the notes).
+  const dsTargets = opts.targets.filter((t): t is DocksphereTarget => t !== 'reference');
+  const rows = buildRows(
+    metricSpecs(settings),
+    results.reference?.metrics,
+    dsTargets.map((t) => ({ target: t, metrics: results[t]?.metrics })),
+  );
   const loadAfter = machineInfo(repoRoot).loadAverage;
   const sha256After = sha256MiBps();
   notes.push(
@@ -146,8 +120,10 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
     }
   }
   for (const [name, r] of Object.entries(results)) {
+    const byProcess = Object.entries(r.serverCpuSecondsByProcess);
+    const split = byProcess.length > 1 ? ` (${byProcess.map(([role, sec]) => `${role} ${sec.toFixed(1)}`).join(', ')})` : '';
     notes.push(
-      `${name}: ${r.wallSeconds.toFixed(0)} s of scenarios, registry ${r.serverCpuSeconds.toFixed(1)} CPU-s, benchmark client ${r.clientCpuSeconds.toFixed(1)} CPU-s, ` +
+      `${name}: ${r.wallSeconds.toFixed(0)} s of scenarios, server processes ${r.serverCpuSeconds.toFixed(1)} CPU-s${split}, benchmark client ${r.clientCpuSeconds.toFixed(1)} CPU-s, ` +
         `other processes on the machine ${r.otherProcessesCores.toFixed(2)} cores on average (noise; the machine is shared).`,
     );
   }
@@ -155,7 +131,7 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
   if (opts.profileDir) notes.push('DockSphere ran under node --cpu-prof: its numbers include profiling overhead.');
   if (opts.quick) notes.push(`Quick run (${settings.blobSize / MiB} MiB blobs, short load runs): targets are only indicative.`);
 
-  console.log(`\n${consoleTable(rows)}\n`);
+  console.log(`\n${consoleTable(rows, targetLabels)}\n`);
   notes.forEach((n) => console.log(`note: ${n}`));
 
   const refVersion = referenceVersion();
@@ -171,8 +147,8 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
     targets: results,
     notes,
   };
-  // Only a full run of every scenario on both registries replaces the committed results and doc table.
-  const complete = !opts.quick && opts.only.length === metricSpecs(settings).reduce((s, m) => s.add(m.scenario), new Set<string>()).size && results.reference && results.docksphere;
+  // Only a full run of every scenario on every target replaces the committed results and doc table.
+  const complete = !opts.quick && opts.only.length === metricSpecs(settings).reduce((s, m) => s.add(m.scenario), new Set<string>()).size && targetNames.every((t) => results[t]);
   const resultsDir = path.join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const resultsFile = path.join(resultsDir, complete ? 'latest.json' : 'partial.json');
@@ -182,12 +158,20 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
   if (complete || opts.forceDocs) {
     const docPath = path.join(repoRoot, 'docs/benchmarks.md');
     const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : DOC_INTRO;
-    const section = markdownSection({ rows, machine, loadAfter, referenceVersion: refVersion, mode: opts.quick ? 'quick' : 'full', notes });
+    const section = markdownSection({ rows, labels: targetLabels, machine, loadAfter, referenceVersion: refVersion, mode: opts.quick ? 'quick' : 'full', notes });
     writeFileSync(docPath, spliceDoc(doc, section));
     console.log('wrote docs/benchmarks.md');
   } else {
-    console.log('docs/benchmarks.md left unchanged (only a full run of both registries rewrites it; --docs forces it)');
+    console.log('docs/benchmarks.md left unchanged (only a full run of every target rewrites it; --docs forces it)');
   }
-  const failed = Object.values(results).some((r) => r.errors.length > 0) || targets.length !== Object.keys(results).length;
+  const failed = unavailable.length > 0 || Object.values(results).some((r) => r.errors.length > 0) || targets.length !== Object.keys(results).length;
+  if (failed) console.error('\nERROR: the run is incomplete (see the notes above); exit code 1.');
   return failed ? 1 : 0;
+}
+
+/** Why a target cannot run on this machine or checkout, or undefined. */
+function missingFor(target: TargetName, repoRoot: string): string | undefined {
+  if (target === 'reference') return referenceAvailable() ? undefined : '/usr/bin/docker-registry is not installed (infra/install-system-deps.sh installs it)';
+  if (target === 'docksphere') return docksphereAvailable(repoRoot) ? undefined : 'apps/all-in-one/dist/main.mjs does not exist (node scripts/build.mjs builds it)';
+  return docksphereNginxMissing(repoRoot);
 }

@@ -4,13 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { BenchContext, type BenchSettings } from './context.ts';
 import type { BlobPayload } from './payload.ts';
-import { cpuSeconds, machineBusySeconds, rssMiB } from './proc-stats.ts';
+import { machineBusySeconds } from './proc-stats.ts';
 import { RegistryClient } from './registry-client.ts';
 import type { ScenarioId } from './report/metrics.ts';
 import { measurePull, measurePush } from './scenarios/blob-push.ts';
 import { measureBlobHead, measureManifestGet } from './scenarios/request-load.ts';
 import { measureTagsList } from './scenarios/tags-list.ts';
 import { measureUploadMemory } from './scenarios/upload-memory.ts';
+import { CpuMeter, freeze, registryRssMiB, thaw } from './server-side.ts';
 import type { RunningServer } from './server/server-process.ts';
 
 const scenarios: Record<ScenarioId, (ctx: BenchContext) => Promise<void>> = {
@@ -29,7 +30,10 @@ export interface TargetResult {
   errors: string[];
   /** Time spent in this registry's scenarios. */
   wallSeconds: number;
+  /** Every server-side process of the target (children, NGINX, Postgres, NATS included). */
   serverCpuSeconds: number;
+  /** serverCpuSeconds per process group. */
+  serverCpuSecondsByProcess: Record<string, number>;
   clientCpuSeconds: number;
   /** Cores kept busy on average, during this registry's scenarios, by processes other than it and the client: the noise. */
   otherProcessesCores: number;
@@ -50,15 +54,16 @@ export class TargetRun {
   private readonly ctx: BenchContext;
   private readonly client: RegistryClient;
   private readonly startupRssMiB: number;
+  private readonly serverCpu: CpuMeter;
   private wallSeconds = 0;
-  private serverCpuSeconds = 0;
   private clientCpuSeconds = 0;
   private otherSeconds = 0;
 
   private constructor(private readonly server: RunningServer, private readonly workDir: string, payload: BlobPayload, settings: BenchSettings) {
     this.client = new RegistryClient(server.baseUrl);
     this.ctx = new BenchContext(server, this.client, payload, settings);
-    this.startupRssMiB = rssMiB(server.pid);
+    this.serverCpu = new CpuMeter(server.processes);
+    this.startupRssMiB = registryRssMiB(server.processes);
   }
 
   static async start(start: () => Promise<RunningServer>, workDir: string, payload: BlobPayload, settings: BenchSettings): Promise<TargetRun> {
@@ -68,7 +73,8 @@ export class TargetRun {
   async run(id: ScenarioId): Promise<void> {
     flushDisks();
     const busyBefore = machineBusySeconds();
-    const serverBefore = cpuSeconds(this.server.pid);
+    const serverBefore = this.serverCpu.totalSeconds();
+    this.serverCpu.start();
     const clientBefore = process.cpuUsage();
     const started = performance.now();
     try {
@@ -79,38 +85,26 @@ export class TargetRun {
       console.error(`  [${this.server.name}] FAILED ${message}`);
     }
     this.wallSeconds += (performance.now() - started) / 1000;
-    let server = 0;
-    try {
-      server = cpuSeconds(this.server.pid) - serverBefore;
-    } catch {
-      // The registry died; its next request fails and says so.
-    }
+    this.serverCpu.stop();
+    const server = this.serverCpu.totalSeconds() - serverBefore;
     const used = process.cpuUsage(clientBefore);
     const client = (used.user + used.system) / 1e6;
-    this.serverCpuSeconds += server;
     this.clientCpuSeconds += client;
     this.otherSeconds += Math.max(0, machineBusySeconds() - busyBefore - server - client);
   }
 
   /**
-   * Freezes the registry (SIGSTOP) while another one is measured, so its background work (e.g.
-   * DockSphere's outbox relays polling PGlite, about 8% of a core when idle) takes nothing from it.
+   * Freezes every process of the target (SIGSTOP) while another one is measured, so its background
+   * work (e.g. DockSphere's outbox relays polling the database, about 8% of a core when idle, or
+   * Postgres's own housekeeping) takes nothing from it.
    */
   pause(): void {
     this.client.resetSockets();
-    this.signal('SIGSTOP');
+    freeze(this.server.processes);
   }
 
   resume(): void {
-    this.signal('SIGCONT');
-  }
-
-  private signal(sig: 'SIGSTOP' | 'SIGCONT'): void {
-    try {
-      process.kill(this.server.pid, sig);
-    } catch {
-      // Already gone: its next request reports that.
-    }
+    thaw(this.server.processes);
   }
 
   async stop(): Promise<TargetResult> {
@@ -126,7 +120,8 @@ export class TargetRun {
       details: this.ctx.details,
       errors: this.ctx.errors,
       wallSeconds: this.wallSeconds,
-      serverCpuSeconds: this.serverCpuSeconds,
+      serverCpuSeconds: this.serverCpu.totalSeconds(),
+      serverCpuSecondsByProcess: this.serverCpu.secondsByRole(),
       clientCpuSeconds: this.clientCpuSeconds,
       otherProcessesCores: this.wallSeconds > 0 ? this.otherSeconds / this.wallSeconds : 0,
       startupRssMiB: this.startupRssMiB,

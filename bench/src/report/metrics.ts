@@ -5,7 +5,7 @@ import { MiB } from '../stats.ts';
 export type Target =
   | { kind: 'ratioAtLeast'; value: number }
   | { kind: 'ratioAtMost'; value: number }
-  /** An absolute bound on DockSphere's own number. */
+  /** An absolute bound on each DockSphere target's own number. */
   | { kind: 'below'; value: number };
 
 export interface MetricSpec {
@@ -38,7 +38,12 @@ export function metricSpecs(s: BenchSettings): MetricSpec[] {
     { id: 'tags.page.rps', scenario: 'tags', label: `tags/list?n=${s.tagPageSize}, c${s.tagLoadConcurrency}`, unit: 'req/s', better: 'higher' },
     { id: 'tags.page.p99ms', scenario: 'tags', label: `tags/list?n=${s.tagPageSize}, p99`, unit: 'ms', better: 'lower' },
     { id: 'tags.seed.perSec', scenario: 'tags', label: 'Manifest PUT by tag while seeding, c8', unit: 'req/s', better: 'higher' },
-    { id: 'rss.peakMiB', scenario: 'rss', label: `Server peak RSS, ${s.concurrentUploads} concurrent ${size} uploads`, unit: 'MiB', better: 'lower', target: { kind: 'below', value: 300 } },
+    { id: 'rss.peakMiB', scenario: 'rss', label: `Registry process peak RSS, ${s.concurrentUploads} concurrent ${size} uploads`, unit: 'MiB', better: 'lower', target: { kind: 'below', value: 300 } },
+    { id: 'rss.childrenPeakMiB', scenario: 'rss', label: 'Its child processes (embedded database), peak RSS, same uploads', unit: 'MiB', better: 'lower' },
+    { id: 'rss.nginxPeakMiB', scenario: 'rss', label: 'NGINX master + workers, peak RSS, same uploads', unit: 'MiB', better: 'lower' },
+    { id: 'rss.postgresPeakMiB', scenario: 'rss', label: 'Postgres server processes, peak RSS, same uploads', unit: 'MiB', better: 'lower' },
+    { id: 'rss.natsPeakMiB', scenario: 'rss', label: 'NATS server, peak RSS, same uploads', unit: 'MiB', better: 'lower' },
+    { id: 'rss.totalPeakMiB', scenario: 'rss', label: 'All server processes together, peak RSS, same uploads', unit: 'MiB', better: 'lower' },
     { id: 'rss.concurrent.mibps', scenario: 'rss', label: `Aggregate push, ${s.concurrentUploads} concurrent uploads`, unit: 'MiB/s', better: 'higher' },
     { id: 'rss.concurrent.cpuPerGiB', scenario: 'rss', label: `Server CPU per GiB, ${s.concurrentUploads} concurrent uploads`, unit: 'CPU-s/GiB', better: 'lower' },
   ];
@@ -46,16 +51,23 @@ export function metricSpecs(s: BenchSettings): MetricSpec[] {
 
 export type Verdict = 'PASS' | 'MISS' | 'n/a' | '';
 
+/** One DockSphere target's number on a row, against the reference's. */
+export interface Comparison {
+  target: string;
+  value: number | undefined;
+  /** value / reference. */
+  ratio: number | undefined;
+  verdict: Verdict;
+}
+
 export interface ResultRow {
   id: string;
   label: string;
   unit: string;
-  docksphere: number | undefined;
   reference: number | undefined;
-  /** DockSphere / reference. */
-  ratio: number | undefined;
+  /** One per DockSphere target, in the order given to buildRows. */
+  docksphere: Comparison[];
   target: string;
-  verdict: Verdict;
 }
 
 export function describeTarget(t: Target | undefined): string {
@@ -65,17 +77,24 @@ export function describeTarget(t: Target | undefined): string {
   return `< ${t.value}`;
 }
 
-export function buildRows(specs: MetricSpec[], docksphere: Record<string, number> | undefined, reference: Record<string, number> | undefined): ResultRow[] {
+function judge(t: Target | undefined, value: number | undefined, ratio: number | undefined): Verdict {
+  if (!t) return '';
+  if (t.kind === 'below') return value === undefined ? 'n/a' : value < t.value ? 'PASS' : 'MISS';
+  if (ratio === undefined) return 'n/a';
+  return (t.kind === 'ratioAtLeast' ? ratio >= t.value : ratio <= t.value) ? 'PASS' : 'MISS';
+}
+
+/** The rows some target has a number for; each DockSphere target is compared with the reference on its own. */
+export function buildRows(specs: MetricSpec[], reference: Record<string, number> | undefined, docksphere: { target: string; metrics: Record<string, number> | undefined }[]): ResultRow[] {
   return specs
-    .filter((spec) => docksphere?.[spec.id] !== undefined || reference?.[spec.id] !== undefined)
+    .filter((spec) => reference?.[spec.id] !== undefined || docksphere.some((d) => d.metrics?.[spec.id] !== undefined))
     .map((spec) => {
-      const ds = docksphere?.[spec.id];
       const ref = reference?.[spec.id];
-      const ratio = ds !== undefined && ref !== undefined && ref > 0 ? ds / ref : undefined;
-      let verdict: Verdict = '';
-      const t = spec.target;
-      if (t?.kind === 'below') verdict = ds === undefined ? 'n/a' : ds < t.value ? 'PASS' : 'MISS';
-      else if (t) verdict = ratio === undefined ? 'n/a' : (t.kind === 'ratioAtLeast' ? ratio >= t.value : ratio <= t.value) ? 'PASS' : 'MISS';
-      return { id: spec.id, label: spec.label, unit: spec.unit, docksphere: ds, reference: ref, ratio, target: describeTarget(t), verdict };
+      const comparisons = docksphere.map(({ target, metrics }) => {
+        const value = metrics?.[spec.id];
+        const ratio = value !== undefined && ref !== undefined && ref > 0 ? value / ref : undefined;
+        return { target, value, ratio, verdict: judge(spec.target, value, ratio) };
+      });
+      return { id: spec.id, label: spec.label, unit: spec.unit, reference: ref, docksphere: comparisons, target: describeTarget(spec.target) };
     });
 }

@@ -13,16 +13,27 @@ function ratio(r: number | undefined): string {
   return r === undefined ? '–' : `${r.toFixed(2)}x`;
 }
 
-export function consoleTable(rows: ResultRow[]): string {
-  const header = ['Measurement', 'Unit', 'DockSphere', 'Reference', 'Ratio', 'Target', 'Result'];
-  const body = rows.map((r) => [r.label, r.unit, fmt(r.docksphere), fmt(r.reference), ratio(r.ratio), r.target, r.verdict]);
+/** Heading and cells of each row: measurement, unit, target, reference, then value/ratio/result per DockSphere target. */
+function tableCells(rows: ResultRow[], labels: Record<string, string>): { header: string[]; body: string[][] } {
+  const targets = rows[0]?.docksphere.map((c) => c.target) ?? [];
+  const header = ['Measurement', 'Unit', 'Target', 'Reference', ...targets.flatMap((t) => [labels[t] ?? t, 'Ratio', 'Result'])];
+  const body = rows.map((r) => [r.label, r.unit, r.target, fmt(r.reference), ...r.docksphere.flatMap((c) => [fmt(c.value), ratio(c.ratio), c.verdict])]);
+  return { header, body };
+}
+
+const isNumberColumn = (i: number): boolean => i === 3 || (i > 3 && (i - 4) % 3 !== 2);
+
+export function consoleTable(rows: ResultRow[], labels: Record<string, string>): string {
+  const { header, body } = tableCells(rows, labels);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ');
+  const line = (cells: string[]): string => cells.map((c, i) => (isNumberColumn(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 export interface MarkdownInput {
   rows: ResultRow[];
+  /** Column heading per target name. */
+  labels: Record<string, string>;
   machine: MachineInfo;
   loadAfter: number[];
   referenceVersion: string;
@@ -38,12 +49,18 @@ export function markdownSection(input: MarkdownInput): string {
       `Load average ${m.loadAverage.join(' / ')} before, ${input.loadAfter.join(' / ')} after.`,
     `Reference: ${input.referenceVersion}.`,
     '',
-    '| Measurement | Unit | DockSphere | Reference | DockSphere / reference | Target | Result |',
-    '| --- | --- | ---: | ---: | ---: | --- | --- |',
-    ...input.rows.map((r) => `| ${r.label} | ${r.unit} | ${fmt(r.docksphere)} | ${fmt(r.reference)} | ${ratio(r.ratio)} | ${r.target} | ${r.verdict} |`),
+    ...markdownTable(input.rows, input.labels),
   ];
   if (input.notes.length > 0) lines.push('', ...input.notes.map((n) => `- ${n}`));
   return lines.join('\n');
+}
+
+function markdownTable(rows: ResultRow[], labels: Record<string, string>): string[] {
+  const { header, body } = tableCells(rows, labels);
+  const heading = header.map((h, i) => (i > 4 && (i - 4) % 3 === 1 ? `${header[i - 1]} / reference` : h));
+  const align = header.map((_, i) => (isNumberColumn(i) ? '---:' : '---'));
+  const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [row(heading), row(align), ...body.map(row)];
 }
 
 const START = '<!-- bench:results:start -->';

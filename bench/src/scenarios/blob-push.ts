@@ -1,38 +1,28 @@
 // 256 MiB blob pushes, monolithic (POST + PUT ?digest) and chunked (PATCH per 8 MiB), timed from the
-// POST to the 201; throughput is the median of the trials, CPU is the server's utime+stime per GiB.
+// POST to the 201; throughput is the median of the trials, CPU is the utime+stime of every server-side process per GiB.
 import { createHash } from 'node:crypto';
 import type { BenchContext } from '../context.ts';
 import { blobVariant } from '../payload.ts';
-import { cpuTimes, type CpuTimes } from '../proc-stats.ts';
 import { pullBlob, pushChunked, pushMonolithic } from '../registry-client.ts';
+import { CpuMeter } from '../server-side.ts';
 import { GiB, MiB, median, round } from '../stats.ts';
 
 export type PushMode = 'monolithic' | 'chunked';
-
-function since(before: CpuTimes, pid: number): CpuTimes {
-  const now = cpuTimes(pid);
-  return { user: now.user - before.user, system: now.system - before.system };
-}
-
-function addTo(total: CpuTimes, d: CpuTimes): void {
-  total.user += d.user;
-  total.system += d.system;
-}
 
 export async function measurePush(ctx: BenchContext, mode: PushMode): Promise<void> {
   const repo = `bench/push-${mode}`;
   const { payload, settings, client, server } = ctx;
   const throughputs: number[] = [];
-  const cpu: CpuTimes = { user: 0, system: 0 };
+  const cpu = new CpuMeter(server.processes);
   let bytes = 0;
   for (let trial = 0; trial < settings.trials; trial++) {
     const blob = blobVariant(payload, ctx.nextBlobIndex());
-    const cpuBefore = cpuTimes(server.pid);
+    cpu.start();
     const started = performance.now();
     if (mode === 'monolithic') await pushMonolithic(client, repo, payload, blob);
     else await pushChunked(client, repo, payload, blob, settings.chunkSize);
     const seconds = (performance.now() - started) / 1000;
-    addTo(cpu, since(cpuBefore, server.pid));
+    cpu.stop();
     bytes += blob.size;
     throughputs.push(blob.size / MiB / seconds);
     ctx.pushedBlob ??= { repo, digest: blob.digest, size: blob.size };
@@ -41,19 +31,23 @@ export async function measurePush(ctx: BenchContext, mode: PushMode): Promise<vo
   record(ctx, key, `${mode} push`, throughputs, cpu, bytes);
 }
 
-function record(ctx: BenchContext, key: string, what: string, throughputs: number[], cpu: CpuTimes, bytes: number): void {
+function record(ctx: BenchContext, key: string, what: string, throughputs: number[], meter: CpuMeter, bytes: number): void {
   const gib = bytes / GiB;
+  const cpu = meter.total();
   ctx.record(`${key}.mibps`, median(throughputs));
   ctx.record(`${key}.cpuPerGiB`, (cpu.user + cpu.system) / gib);
+  const perGroup = meter.secondsByRole(gib);
   ctx.details[key] = {
     trialsMiBps: throughputs.map((t) => round(t)),
     serverUserSecondsPerGiB: round(cpu.user / gib, 2),
     serverSystemSecondsPerGiB: round(cpu.system / gib, 2),
+    serverSecondsPerGiBByProcess: perGroup,
     bytes,
   };
+  const groups = Object.keys(perGroup).length > 1 ? `; by process: ${Object.entries(perGroup).map(([role, s]) => `${role} ${s}`).join(', ')}` : '';
   ctx.log(
     `${what}: ${throughputs.map((t) => round(t)).join(', ')} MiB/s; ${round((cpu.user + cpu.system) / gib, 2)} CPU-s/GiB ` +
-      `(user ${round(cpu.user / gib, 2)}, system ${round(cpu.system / gib, 2)})`,
+      `(user ${round(cpu.user / gib, 2)}, system ${round(cpu.system / gib, 2)}${groups})`,
   );
 }
 
@@ -75,14 +69,14 @@ async function verifiedBlob(ctx: BenchContext): Promise<{ repo: string; digest: 
 export async function measurePull(ctx: BenchContext): Promise<void> {
   const { repo, digest, size } = await verifiedBlob(ctx);
   const throughputs: number[] = [];
-  const cpu: CpuTimes = { user: 0, system: 0 };
+  const cpu = new CpuMeter(ctx.server.processes);
   let bytes = 0;
   for (let trial = 0; trial < ctx.settings.trials; trial++) {
-    const cpuBefore = cpuTimes(ctx.server.pid);
+    cpu.start();
     const started = performance.now();
     const got = await pullBlob(ctx.client, repo, digest);
     const seconds = (performance.now() - started) / 1000;
-    addTo(cpu, since(cpuBefore, ctx.server.pid));
+    cpu.stop();
     if (got !== size) throw new Error(`pull returned ${got} bytes, expected ${size}`);
     bytes += got;
     throughputs.push(got / MiB / seconds);

@@ -4,12 +4,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import type { ServerProcesses } from '../server-side.ts';
 
 export interface RunningServer {
   name: string;
   baseUrl: string;
-  /** PID of the registry process itself (not a wrapper), for /proc readings. */
-  pid: number;
+  /** Every process of the server side (the registry's first), for /proc readings and freezing. */
+  processes: ServerProcesses;
   logFile: string;
   /** Seconds from spawn until GET /v2/ answered. */
   readySeconds: number;
@@ -121,5 +122,5 @@ export async function startServer(spec: SpawnSpec): Promise<RunningServer> {
   if (child.pid === undefined) throw new Error(`${spec.name} has no pid`);
   const readySeconds = (performance.now() - spawnedAt) / 1000;
   console.log(`  [${spec.name}] ready in ${readySeconds.toFixed(1)} s (pid ${child.pid})`);
-  return { name: spec.name, baseUrl, pid: child.pid, logFile: spec.logFile, readySeconds, stop };
+  return { name: spec.name, baseUrl, processes: [{ role: 'registry', pid: child.pid }], logFile: spec.logFile, readySeconds, stop };
 }
