@@ -5,6 +5,7 @@ import { mkdir, open, rename, rm, stat, truncate, appendFile } from 'node:fs/pro
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FileReadStream } from './file-read-stream.ts';
 import type { BlobRead, BlobStat, BlobStore, ByteRange, DirectLocation } from './blob-store.ts';
 import { InvalidOffsetError, UploadNotFoundError } from './errors.ts';
 import { blobRelativePath, checkCount, checkedUploadId, checkRange, STREAM_HIGH_WATER_MARK } from './layout.ts';
@@ -76,12 +77,7 @@ export class FilesystemBlobStore implements BlobStore {
     }
     try {
       const { size } = await handle.stat();
-      const body = handle.createReadStream({
-        start: range?.start ?? 0,
-        ...(range ? { end: range.end } : {}),
-        highWaterMark: STREAM_HIGH_WATER_MARK,
-        autoClose: true,
-      });
+      const body = new FileReadStream(handle, range?.start ?? 0, range ? range.end + 1 : size);
       return { exists: true, size, body };
     } catch (err) {
       await handle.close();
@@ -132,7 +128,7 @@ export class FilesystemBlobStore implements BlobStore {
     if (staged < size) throw new InvalidOffsetError(id, size, staged);
     if (size === 0) return Readable.from([]);
     const handle = await open(dataPath, 'r');
-    return handle.createReadStream({ start: 0, end: size - 1, highWaterMark: STREAM_HIGH_WATER_MARK, autoClose: true });
+    return new FileReadStream(handle, 0, size);
   }
 
   async commitUpload(id: string, digest: string, size: number): Promise<void> {
