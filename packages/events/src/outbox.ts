@@ -73,6 +73,8 @@ export class OutboxRelay {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  /** Set by nudge(); a nudge that lands while a drain runs must not be lost to the next idle wait. */
+  private nudged = false;
   private failures = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -86,12 +88,15 @@ export class OutboxRelay {
 
   /** Wakes the relay now (called after a commit that wrote events); ignored while backing off after failures. */
   nudge(): void {
-    if (this.failures === 0) this.wake?.();
+    if (this.failures > 0) return;
+    this.nudged = true;
+    this.wake?.();
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
       let published = 0;
+      this.nudged = false;
       try {
         published = await this.drain();
         this.failures = 0;
@@ -101,7 +106,7 @@ export class OutboxRelay {
       }
       if (this.stopped) break;
       if (this.failures > 0) await this.idle(this.backoffMs());
-      else if (published === 0) await this.idle(this.options.intervalMs ?? 250);
+      else if (published === 0 && !this.nudged) await this.idle(this.options.intervalMs ?? 250);
       // A backlog is drained batch after batch; between them requests get the (possibly embedded) database.
       else await yieldToEventLoop();
     }

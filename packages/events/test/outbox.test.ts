@@ -121,6 +121,32 @@ describe('OutboxRelay (PGlite)', () => {
     expect(await outboxState(db)).toEqual({ unpublished: 0, claimed: 0 });
     expect(await relay.drain()).toBe(0);
   });
+
+  it('an event committed while a drain finds nothing is published on its nudge, not after the idle poll', async () => {
+    const { db } = pglite;
+    const bus = new RecordingBus();
+    // An idle poll far longer than the test: only the nudge can explain a publish.
+    const relay = new OutboxRelay({ db, schema: SCHEMA, bus, intervalMs: 600_000 });
+    const late = pushed('late');
+    const drain = relay.drain.bind(relay);
+    let calls = 0;
+    // The first drain claims nothing; the writer commits and nudges before that drain returns.
+    relay.drain = async () => {
+      const n = await drain();
+      if (++calls === 1) {
+        await write(db, [late]);
+        relay.nudge();
+      }
+      return n;
+    };
+    relay.start();
+    try {
+      await waitUntil('the nudged event is published', async () => bus.published.includes(late.id), { timeoutMs: 5_000 });
+    } finally {
+      await relay.stop();
+    }
+    expect(bus.published).toEqual([late.id]);
+  });
 });
 
 describe.skipIf(!natsInstalled)('outbox to consumer through NATS (PGlite)', () => {

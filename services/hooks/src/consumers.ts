@@ -34,6 +34,8 @@ export interface HooksConsumerDeps {
   sweepGraceMs?: number;
   /** How often retention runs (default hourly; the first run a minute after start). */
   maintenanceIntervalMs?: number;
+  /** Poll interval of the hooks outbox relay when idle (see OutboxRelayOptions.intervalMs). */
+  relayIntervalMs?: number;
 }
 
 export interface HooksConsumers {
@@ -56,7 +58,7 @@ const PUBLISHED_OUTBOX_TTL_MS = 7 * 24 * 3600_000;
 export async function startHooksConsumers(deps: HooksConsumerDeps): Promise<HooksConsumers> {
   const { db, bus, queue, config } = deps;
   const logger = deps.logger ?? createLogger({ name: 'hooks' });
-  const relay = new OutboxRelay({ db, schema: HOOKS_SCHEMA, bus, onError: (err) => logger.error({ err: { message: (err as Error).message } }, 'hooks outbox relay failed') });
+  const relay = new OutboxRelay({ db, schema: HOOKS_SCHEMA, bus, intervalMs: deps.relayIntervalMs, onError: (err) => logger.error({ err: { message: (err as Error).message } }, 'hooks outbox relay failed') });
   const processor = new DeliveryProcessor({
     db,
     guard: new SsrfGuard(config.webhookAllowlist, deps.resolver),
