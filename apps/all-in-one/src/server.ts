@@ -24,7 +24,7 @@ export interface RunningDockSphere {
 const RELAY_IDLE_POLL_MS = 5_000;
 
 export async function startAllInOne(config: DockSphereConfig, logger: Logger): Promise<RunningDockSphere> {
-  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, relaxedDurability: config.database.pgliteRelaxedDurability });
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, relaxedDurability: config.database.pgliteRelaxedDurability, logger });
   const { db } = database;
   await migrateRegistry(db);
   await migrateAuth(db);

@@ -102,6 +102,10 @@ function failClearly(pool: pg.Pool, child: PGliteProcess): PostgresPool {
         throw await explain(err);
       }
       let broken: Error | undefined;
+      // A checked-out client with no query running reports a dropped socket as an 'error' event;
+      // unheard, that would crash the process. Heard, it retires the client on release.
+      const onError = (err: Error) => (broken = err);
+      client.on('error', onError);
       const query = async (sql: string, parameters: readonly unknown[]) => {
         try {
           return await client.query(sql, parameters as unknown[]);
@@ -110,7 +114,11 @@ function failClearly(pool: pg.Pool, child: PGliteProcess): PostgresPool {
           throw await explain(err);
         }
       };
-      return { query, release: () => client.release(broken) } as unknown as PostgresPoolClient;
+      const release = () => {
+        client.off('error', onError);
+        client.release(broken);
+      };
+      return { query, release } as unknown as PostgresPoolClient;
     },
     end: () => pool.end(),
   };
