@@ -121,7 +121,7 @@ export class TargetRun {
       errors: this.ctx.errors,
       wallSeconds: this.wallSeconds,
       serverCpuSeconds: this.serverCpu.totalSeconds(),
-      serverCpuSecondsByProcess: this.serverCpu.secondsByRole(),
+      serverCpuSecondsByProcess: this.serverCpu.secondsByGroup(),
       clientCpuSeconds: this.clientCpuSeconds,
       otherProcessesCores: this.wallSeconds > 0 ? this.otherSeconds / this.wallSeconds : 0,
       startupRssMiB: this.startupRssMiB,

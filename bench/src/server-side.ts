@@ -1,7 +1,7 @@
 // Everything a target runs on the server side, as groups of process trees: its CPU (all of them,
 // children included), its memory (the registry process apart, every other group beside it), and
 // freezing it all while another target is measured.
-import { childPids, processTree, resetPeakRss, peakRssMiB, rssMiB, sumRssMiB, treeCpuTimes, type CpuTimes } from './proc-stats.ts';
+import { childPids, cpuTimes, processTree, resetPeakRss, peakRssMiB, rssMiB, sumRssMiB, treeCpuTimes, type CpuTimes } from './proc-stats.ts';
 
 export type ProcessRole = 'registry' | 'nginx' | 'postgres' | 'nats';
 
@@ -20,31 +20,48 @@ export function registryPid(groups: ServerProcesses): number {
   return registry.pid;
 }
 
-/** CPU seconds so far per group (the registry's entry includes its child processes). */
-export function serverCpuByRole(groups: ServerProcesses): Partial<Record<ProcessRole, CpuTimes>> {
-  const out: Partial<Record<ProcessRole, CpuTimes>> = {};
-  for (const g of groups) out[g.role] = treeCpuTimes(g.pid);
+/** How CPU is split in reports: the registry process apart from its children (the all-in-one's embedded database). */
+export type CpuGroup = ProcessRole | 'registry-children';
+
+/** CPU seconds so far per group; the registry's tree is split into the process itself and its descendants. */
+export function serverCpuByGroup(groups: ServerProcesses): Partial<Record<CpuGroup, CpuTimes>> {
+  const out: Partial<Record<CpuGroup, CpuTimes>> = {};
+  for (const g of groups) {
+    const tree = treeCpuTimes(g.pid);
+    if (g.role !== 'registry') {
+      out[g.role] = tree;
+      continue;
+    }
+    let own: CpuTimes = { user: 0, system: 0 };
+    try {
+      own = cpuTimes(g.pid);
+    } catch {
+      // gone: the tree reading was empty as well
+    }
+    out.registry = own;
+    out['registry-children'] = { user: Math.max(0, tree.user - own.user), system: Math.max(0, tree.system - own.system) };
+  }
   return out;
 }
 
 /** Adds up the target's CPU over measured stretches (start..stop, repeatable), per group and in total. */
 export class CpuMeter {
-  readonly byRole: Partial<Record<ProcessRole, CpuTimes>> = {};
-  private before: Partial<Record<ProcessRole, CpuTimes>> | undefined;
+  readonly byGroup: Partial<Record<CpuGroup, CpuTimes>> = {};
+  private before: Partial<Record<CpuGroup, CpuTimes>> | undefined;
 
   constructor(private readonly groups: ServerProcesses) {}
 
   start(): void {
-    this.before = serverCpuByRole(this.groups);
+    this.before = serverCpuByGroup(this.groups);
   }
 
   /** Ends a stretch; a group that has gone (the registry died) adds nothing, and its requests say why. */
   stop(): void {
     if (!this.before) throw new Error('CpuMeter.stop without start');
-    const after = serverCpuByRole(this.groups);
-    for (const [role, b] of Object.entries(this.before) as [ProcessRole, CpuTimes][]) {
-      const a = after[role];
-      const sum = (this.byRole[role] ??= { user: 0, system: 0 });
+    const after = serverCpuByGroup(this.groups);
+    for (const [group, b] of Object.entries(this.before) as [CpuGroup, CpuTimes][]) {
+      const a = after[group];
+      const sum = (this.byGroup[group] ??= { user: 0, system: 0 });
       sum.user += Math.max(0, (a?.user ?? b.user) - b.user);
       sum.system += Math.max(0, (a?.system ?? b.system) - b.system);
     }
@@ -53,16 +70,20 @@ export class CpuMeter {
 
   total(): CpuTimes {
     const t: CpuTimes = { user: 0, system: 0 };
-    for (const c of Object.values(this.byRole)) {
+    for (const c of Object.values(this.byGroup)) {
       t.user += c.user;
       t.system += c.system;
     }
     return t;
   }
 
-  /** CPU seconds of each group, divided by `per` (e.g. GiB moved), rounded for reports. */
-  secondsByRole(per = 1): Record<string, number> {
-    return Object.fromEntries(Object.entries(this.byRole).map(([role, t]) => [role, Math.round(((t.user + t.system) / per) * 100) / 100]));
+  /** CPU seconds of each group, divided by `per` (e.g. GiB moved), rounded for reports; registry children only when they used any. */
+  secondsByGroup(per = 1): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(this.byGroup)
+        .filter(([group, t]) => group !== 'registry-children' || t.user + t.system > 0)
+        .map(([group, t]) => [group, Math.round(((t.user + t.system) / per) * 100) / 100]),
+    );
   }
 
   totalSeconds(): number {

@@ -36,7 +36,7 @@ function record(ctx: BenchContext, key: string, what: string, throughputs: numbe
   const cpu = meter.total();
   ctx.record(`${key}.mibps`, median(throughputs));
   ctx.record(`${key}.cpuPerGiB`, (cpu.user + cpu.system) / gib);
-  const perGroup = meter.secondsByRole(gib);
+  const perGroup = meter.secondsByGroup(gib);
   ctx.details[key] = {
     trialsMiBps: throughputs.map((t) => round(t)),
     serverUserSecondsPerGiB: round(cpu.user / gib, 2),

@@ -41,7 +41,7 @@ export async function measureUploadMemory(ctx: BenchContext): Promise<void> {
     totalPeakMiB: round(rss.totalMiB),
     samples: rss.samples,
     seconds: round(seconds, 2),
-    serverSecondsPerGiBByProcess: cpu.secondsByRole(bytes / GiB),
+    serverSecondsPerGiBByProcess: cpu.secondsByGroup(bytes / GiB),
   };
   const others = [
     ...(rss.registryChildrenMiB !== undefined ? [`registry's children ${round(rss.registryChildrenMiB)}`] : []),

@@ -2,7 +2,7 @@
 // (services/registry/dist/main.mjs) on a real Postgres and NATS, filesystem storage in the bench's
 // temp dir, and NGINX in front rendered from nginx/nginx.conf, sending blob bytes itself (sendfile)
 // when the registry answers a GET with X-Accel-Redirect. REGISTRY_AUTH=none, like the other targets.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ACCEL_PREFIX, freePort, hasCommand, postgresBinDir, renderFront, startNats, startNginx, startPostgres, waitForHttp } from '@docksphere/infra';
 import { thaw, type ServerProcesses } from '../server-side.ts';
@@ -32,17 +32,23 @@ export async function startDocksphereNginx(repoRoot: string, workDir: string, op
     for (const stop of stops.splice(0).reverse()) await stop().catch((err: unknown) => console.error(`  [docksphere-nginx] stop: ${err instanceof Error ? err.message : String(err)}`));
   };
   let processes: ServerProcesses = [];
+  let pgStop: (() => Promise<void>) | undefined;
+  let nginxPrefix: string | undefined;
   // A benchmark that dies mid-run (Ctrl-C, an exception) must not leave Postgres, NATS or NGINX
   // behind, frozen or not: Postgres is a daemon, and the others outlive the node process too.
+  // Only synchronous work happens in an exit handler: pg_ctl stop runs synchronously inside pg.stop().
   const onExit = (): void => {
     thaw(processes);
     for (const g of processes) {
+      if (g.role === 'postgres') continue;
       try {
-        process.kill(g.pid, g.role === 'postgres' ? 'SIGINT' : 'SIGTERM');
+        process.kill(g.pid, 'SIGTERM');
       } catch {
         // already gone
       }
     }
+    void pgStop?.().catch(() => undefined);
+    if (nginxPrefix) rmSync(nginxPrefix, { recursive: true, force: true });
   };
   process.on('exit', onExit);
   stops.push(async () => {
@@ -50,8 +56,12 @@ export async function startDocksphereNginx(repoRoot: string, workDir: string, op
   });
   try {
     const pg = await startPostgres();
+    pgStop = () => pg.stop();
     stops.push(() => pg.stop());
-    const nats = await startNats();
+    // The JetStream store lives in the work dir, which the benchmark removes however it ends.
+    const natsDir = path.join(workDir, 'nats');
+    mkdirSync(natsDir, { recursive: true });
+    const nats = await startNats({ storeDir: natsDir });
     stops.push(() => nats.stop());
     const backing: ServerProcesses = [
       { role: 'nats', pid: nats.pid },
@@ -100,6 +110,7 @@ export async function startDocksphereNginx(repoRoot: string, workDir: string, op
       (prefix) => renderFront(prefix, { port: nginxPort, registryPorts: [port], auth: nowhere, metadata: nowhere, hooks: nowhere, web: nowhere, storageDir }),
       { port: nginxPort },
     );
+    nginxPrefix = nginx.prefix;
     stops.push(() => nginx.stop());
     // Frozen in this order (the registry first, so it sends nothing to a frozen database), thawed in reverse.
     processes = [...registry.processes, { role: 'nginx', pid: nginx.pid }, ...backing];
