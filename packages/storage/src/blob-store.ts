@@ -42,8 +42,10 @@ export interface BlobStore {
    * recorded: bytes staged past offset (from an append that failed half-way) are discarded first.
    * Resolves with the new staged size; if body errors, rejects and the staged size stays offset.
    * InvalidOffsetError (nothing changed) when fewer than offset bytes are staged.
+   * body is iterated once (a Readable is fine). The caller may reuse a chunk's memory as soon as
+   * the store asks for the next chunk, so a driver that keeps bytes longer copies them.
    */
-  appendUpload(id: string, offset: number, body: Readable): Promise<{ size: number }>;
+  appendUpload(id: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<{ size: number }>;
   /** Streams the first `size` staged bytes of an upload (used to rebuild a digest's state elsewhere). */
   readUpload(id: string, size: number): Promise<Readable>;
   /**

@@ -1,14 +1,12 @@
 // Filesystem BlobStore: content-addressed files under <dir>/blobs, uploads staged under <dir>/uploads,
 // committed by fsync + rename so a blob file is either absent or complete.
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, truncate, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { FileReadStream } from './file-read-stream.ts';
 import type { BlobRead, BlobStat, BlobStore, ByteRange, DirectLocation } from './blob-store.ts';
 import { InvalidOffsetError, UploadNotFoundError } from './errors.ts';
-import { blobRelativePath, checkCount, checkedUploadId, checkRange, STREAM_HIGH_WATER_MARK } from './layout.ts';
+import { blobRelativePath, checkCount, checkedUploadId, checkRange } from './layout.ts';
 
 export interface FilesystemBlobStoreOptions {
   /** Root directory: blobs/ and uploads/ are created beneath it. */
@@ -101,24 +99,31 @@ export class FilesystemBlobStore implements BlobStore {
     await appendFile(path.join(dir, 'data'), new Uint8Array(0));
   }
 
-  async appendUpload(id: string, offset: number, body: Readable): Promise<{ size: number }> {
+  async appendUpload(id: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
     checkCount('offset', offset);
     const dataPath = path.join(this.#uploadDir(id), 'data');
     const staged = await this.#stagedLength(id, dataPath);
     if (staged < offset) throw new InvalidOffsetError(id, offset, staged);
     // Bytes past offset are the remains of an append the caller never recorded: drop them.
     if (staged > offset) await truncate(dataPath, offset);
-    const out = createWriteStream(dataPath, { flags: 'r+', start: offset, highWaterMark: STREAM_HIGH_WATER_MARK });
+    const handle = await open(dataPath, 'r+');
+    let position = offset;
     try {
-      await pipeline(body, out);
+      // Each chunk is written before the next is asked for: the caller may then reuse its memory.
+      for await (const chunk of body) {
+        for (let done = 0; done < chunk.length; ) {
+          const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, position + done);
+          done += bytesWritten;
+        }
+        position += chunk.length;
+      }
     } catch (err) {
-      // Wait for the fd to close so no queued write can land after the truncate below.
-      // (events.once would reject on the stream's 'error' instead, skipping the truncate.)
-      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+      await handle.close();
       await truncate(dataPath, offset);
       throw err;
     }
-    return { size: offset + out.bytesWritten };
+    await handle.close();
+    return { size: position };
   }
 
   async readUpload(id: string, size: number): Promise<Readable> {

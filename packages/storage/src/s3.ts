@@ -183,7 +183,7 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: new Uint8Array(0) }));
   }
 
-  async appendUpload(id: string, offset: number, body: Readable): Promise<{ size: number }> {
+  async appendUpload(id: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<{ size: number }> {
     checkCount('offset', offset);
     const uploadPrefix = this.#uploadPrefix(id);
     const listing = await this.#list(id, uploadPrefix);
@@ -212,7 +212,8 @@ export class S3BlobStore implements BlobStore {
       queueSize: STREAM_QUEUE,
       leavePartsOnError: false,
     });
-    const piped = pipeline(body, counter);
+    // lib-storage holds chunks until a part is full, past the point where the caller reuses them: copy.
+    const piped = pipeline(copies(body), counter);
     const uploaded = upload.done().catch((err: unknown) => {
       counter.destroy(err as Error); // unblocks the pipeline, which then destroys the body
       throw err;
@@ -389,3 +390,7 @@ function take(source: Readable, n: number): Readable {
   return Readable.from(firstBytes(), { objectMode: false, highWaterMark: STREAM_HIGH_WATER_MARK });
 }
 
+/** Yields a copy of each chunk, taken before the next one is asked for. */
+async function* copies(body: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const chunk of body) yield Buffer.from(chunk);
+}

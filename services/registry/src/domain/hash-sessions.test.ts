@@ -79,6 +79,30 @@ describe('hash sessions on worker threads', () => {
     expect(db).toBe(expected('sha256', b));
   });
 
+  it('hashes shared views in place, in order with copied chunks, on a worker and in-thread', async () => {
+    const copied = randomBytes(300 * 1024 + 5);
+    const shared = new Uint8Array(new SharedArrayBuffer(700 * 1024));
+    shared.set(randomBytes(shared.length));
+    const tail = randomBytes(17);
+    for (const options of [{}, { expectedBytes: 1000 }]) {
+      const s = openHashSession('sha256', options);
+      await s.update(copied);
+      await s.hashShared(shared.subarray(0, 500 * 1024));
+      await s.update(tail);
+      expect(await s.digest()).toBe(expected('sha256', [copied, shared.subarray(0, 500 * 1024), tail]));
+    }
+    await expect(openHashSession('sha256').hashShared(new Uint8Array(4))).rejects.toThrow(/SharedArrayBuffer/);
+  });
+
+  it('settles shared views still in flight when the session is closed', async () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(4 * MiB));
+    const s = openHashSession('sha256');
+    const pending = [s.hashShared(shared.subarray(0, 2 * MiB)), s.hashShared(shared.subarray(2 * MiB))];
+    s.close();
+    const settled = await Promise.allSettled(pending);
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+
   it('hashes small known sizes in-thread with the same result', async () => {
     const data = randomBytes(IN_THREAD_BELOW - 1);
     const s = openHashSession('sha256', { expectedBytes: data.length });

@@ -12,6 +12,12 @@ export interface HashSession {
    * the hasher is lagging: wait for it before feeding more (it rejects if the hasher failed).
    */
   update(chunk: Uint8Array): void | Promise<void>;
+  /**
+   * Feeds the next bytes without copying them: view lies on a SharedArrayBuffer (see
+   * shared-batches.ts) that the hasher reads in place. Resolves once they are hashed; the caller
+   * must not change those bytes before then. Ordered with update() calls.
+   */
+  hashShared(view: Uint8Array): Promise<void>;
   /** Resolves "alg:hex" once every chunk fed so far is hashed; the session is finished afterwards. */
   digest(): Promise<string>;
   /** Drops the state without a digest (idempotent; also fine after digest()). */
@@ -59,6 +65,14 @@ class InThreadSession implements HashSession {
     if (!this.#digester) throw new Error('hash session is finished');
     this.#digester.update(chunk);
   }
+  hashShared(view: Uint8Array): Promise<void> {
+    try {
+      this.update(view);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
   digest(): Promise<string> {
     const d = this.#digester;
     this.#digester = undefined;
@@ -86,6 +100,11 @@ parentPort.on('message', (m) => {
       h.update(m.chunk);
       // The batch goes back to be refilled: fresh 256 KiB buffers cost page faults and GC.
       parentPort.postMessage({ sid: m.sid, acked: m.chunk.byteLength, chunk: m.chunk }, [m.chunk.buffer]);
+    } else if (m.op === 'shared') {
+      const h = hashes.get(m.sid);
+      if (!h) throw new Error('unknown hash session');
+      h.update(m.view);
+      parentPort.postMessage({ sid: m.sid, shared: m.view.byteLength });
     } else if (m.op === 'digest') {
       const h = hashes.get(m.sid);
       if (!h) throw new Error('unknown hash session');
@@ -99,7 +118,11 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type WorkerReply = { sid: number; acked: number; chunk: Uint8Array } | { sid: number; hex: string } | { sid: number; error: string };
+type WorkerReply =
+  | { sid: number; acked: number; chunk: Uint8Array }
+  | { sid: number; shared: number }
+  | { sid: number; hex: string }
+  | { sid: number; error: string };
 
 /** One worker thread and the sessions pinned to it; referenced only while it owes an answer. */
 class HashWorker {
@@ -179,6 +202,8 @@ class WorkerSession implements HashSession {
   #finished = false;
   #failure: Error | undefined;
   #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** hashShared() calls in flight, answered in order by the worker. */
+  #shared: { bytes: number; resolve: () => void; reject: (err: Error) => void }[] = [];
   #digest: { resolve: (hex: string) => void; reject: (err: Error) => void } | undefined;
 
   constructor(
@@ -205,6 +230,23 @@ class WorkerSession implements HashSession {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
+  hashShared(view: Uint8Array): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#finished) return Promise.reject(new Error('hash session is finished'));
+    if (!(view.buffer instanceof SharedArrayBuffer)) return Promise.reject(new TypeError('hashShared needs a view on a SharedArrayBuffer'));
+    // Copied bytes still waiting in a batch go first, so the hash sees the bytes in order.
+    this.#flush();
+    return new Promise<void>((resolve, reject) => {
+      this.#shared.push({ bytes: view.byteLength, resolve, reject });
+      this.worker.owe(view.byteLength);
+      try {
+        this.worker.post({ op: 'shared', sid: this.sid, view });
+      } catch (err) {
+        this.onFailure(err as Error);
+      }
+    });
+  }
+
   digest(): Promise<string> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#finished) return Promise.reject(new Error('hash session is finished'));
@@ -226,12 +268,16 @@ class WorkerSession implements HashSession {
     this.#finished = true;
     if (this.#batch) giveBack(this.#batch);
     this.#batch = undefined;
-    this.#release();
+    this.#release(new Error('hash session closed'));
     if (!this.worker.failed) this.worker.post({ op: 'close', sid: this.sid });
   }
 
   onReply(m: WorkerReply): void {
-    if ('acked' in m) {
+    if ('shared' in m) {
+      const done = this.#shared.shift();
+      this.worker.owe(-m.shared);
+      done?.resolve();
+    } else if ('acked' in m) {
       giveBack(m.chunk);
       this.#inFlight -= m.acked;
       this.worker.owe(-m.acked);
@@ -250,18 +296,25 @@ class WorkerSession implements HashSession {
   onFailure(err: Error): void {
     if (this.#failure) return;
     this.#failure = err;
-    this.#release();
+    this.#release(err);
     for (const w of this.#waiters.splice(0)) w.reject(err);
     const d = this.#digest;
     this.#digest = undefined;
     d?.reject(err);
   }
 
-  /** Forgets this session on the worker side of the books (in-flight bytes no longer hold a ref). */
-  #release(): void {
+  /**
+   * Forgets this session on the worker side of the books (in-flight bytes no longer hold a ref);
+   * hashShared() calls still waiting are settled with reason, since their answers will be dropped.
+   */
+  #release(reason: Error): void {
     this.worker.sessions.delete(this.sid);
     if (this.#inFlight > 0) this.worker.owe(-this.#inFlight);
     if (this.#digest) this.worker.owe(-1);
+    for (const w of this.#shared.splice(0)) {
+      this.worker.owe(-w.bytes);
+      w.reject(reason);
+    }
     this.#inFlight = 0;
   }
 

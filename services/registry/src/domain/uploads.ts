@@ -1,13 +1,14 @@
 // Blob upload sessions: start, append chunks in order, complete with a verified digest, cancel.
-// Bytes stream request -> hasher -> store in one pass; the hash runs on a worker thread (hash-sessions.ts),
-// its running sha256 state is kept per (session, size), and rebuilt from the staged bytes when another
-// replica did the last append.
+// Bytes go request -> shared batches -> store and hasher at once (body-batches.ts); the hash runs on
+// a worker thread (hash-sessions.ts), its running sha256 state is kept per (session, size), and
+// rebuilt from the staged bytes when another replica did the last append.
 import { randomUUID } from 'node:crypto';
-import { Transform, pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Kysely } from '@docksphere/db';
 import { RegistryError, type ParsedDigest } from '@docksphere/oci';
 import type { BlobStore, ByteRange } from '@docksphere/storage';
 import * as sql from '../store/registry-store.ts';
+import { BodyBatches } from './body-batches.ts';
 import { openHashSession, type HashSession } from './hash-sessions.ts';
 import { Lru } from './lru.ts';
 
@@ -37,40 +38,6 @@ function rangeInvalid(message: string, id: string, repository: string, size: num
   return new RegistryError('RANGE_INVALID', message, { size }, {
     headers: { range: uploadRange(size), location: `/v2/${repository}/blobs/uploads/${id}`, 'docker-upload-uuid': id },
   });
-}
-
-/**
- * Counts and hashes the bytes flowing through; fails the stream when the count disagrees with the
- * declared length. Holds a chunk back while the hasher lags, which pauses the request.
- */
-class Meter extends Transform {
-  bytes = 0;
-  constructor(
-    private readonly hasher: HashSession | undefined,
-    private readonly expected: number | undefined,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void): void {
-    this.bytes += chunk.length;
-    if (this.expected !== undefined && this.bytes > this.expected) {
-      cb(new RegistryError('SIZE_INVALID', `body is longer than the declared ${this.expected} bytes`));
-      return;
-    }
-    let lag: void | Promise<void>;
-    try {
-      lag = this.hasher?.update(chunk);
-    } catch (err) {
-      cb(err as Error);
-      return;
-    }
-    if (lag) lag.then(() => cb(null, chunk), (err: Error) => cb(err));
-    else cb(null, chunk);
-  }
-  override _flush(cb: (err?: Error | null) => void): void {
-    if (this.expected !== undefined && this.bytes !== this.expected) cb(new RegistryError('SIZE_INVALID', `body has ${this.bytes} bytes, ${this.expected} were declared`));
-    else cb();
-  }
 }
 
 export interface UploadSessionsDeps {
@@ -222,10 +189,9 @@ export class UploadSessions {
       if (size === 0) hasher = openHashSession('sha256', { expectedBytes: expected });
     }
     try {
-      const meter = new Meter(hasher, expected);
-      pipeline(body, meter, () => undefined);
-      const { size: newSize } = await this.deps.store.appendUpload(id, size, meter);
-      if (newSize !== size + meter.bytes) throw new Error(`store reported ${newSize} staged bytes, expected ${size + meter.bytes}`);
+      const batches = new BodyBatches(body, hasher, expected);
+      const { size: newSize } = await this.deps.store.appendUpload(id, size, batches);
+      if (newSize !== size + batches.bytes) throw new Error(`store reported ${newSize} staged bytes, expected ${size + batches.bytes}`);
       if (hasher) this.#hashes.set(id, { size: newSize, hasher });
       return newSize;
     } catch (err) {

@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { BATCH_BYTES, BATCHES_PER_BODY, BodyBatches } from './body-batches.ts';
+import { openHashSession } from './hash-sessions.ts';
+
+const MiB = 1024 * 1024;
+const sha256 = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** A body of odd-sized chunks, as a socket delivers them. */
+function bodyOf(bytes: Buffer): Readable {
+  const chunks: Buffer[] = [];
+  for (let at = 0, n = 1; at < bytes.length; n = (n * 7919 + 13) % 100_000) {
+    chunks.push(bytes.subarray(at, Math.min(bytes.length, at + n + 1)));
+    at += n + 1;
+  }
+  return Readable.from(chunks, { objectMode: false });
+}
+
+/** A store that copies what it is given, optionally slowly; records how many batches were ever held. */
+async function store(batches: AsyncIterable<Uint8Array>, delayMs = 0): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of batches) {
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    // Read at the last moment before asking for the next: a batch reused too early shows here.
+    parts.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(parts);
+}
+
+describe('BodyBatches', () => {
+  it('hands the store and the hasher exactly the body, in batches of at most BATCH_BYTES', async () => {
+    const bytes = randomBytes(3 * MiB + 777);
+    const hasher = openHashSession('sha256');
+    const batches = new BodyBatches(bodyOf(bytes), hasher, bytes.length);
+    const sizes: number[] = [];
+    const stored: Buffer[] = [];
+    for await (const chunk of batches) {
+      sizes.push(chunk.length);
+      stored.push(Buffer.from(chunk));
+    }
+    expect(Buffer.concat(stored).equals(bytes)).toBe(true);
+    expect(Math.max(...sizes)).toBe(BATCH_BYTES);
+    expect(batches.bytes).toBe(bytes.length);
+    expect(await hasher.digest()).toBe(sha256(bytes));
+  });
+
+  it('pauses the body while a slow store holds every batch, and still delivers every byte intact', async () => {
+    const bytes = randomBytes(BATCH_BYTES * (BATCHES_PER_BODY + 4) + 5);
+    const body = new PassThrough({ highWaterMark: 64 * 1024 });
+    let paused = false;
+    body.on('pause', () => (paused = true));
+    const hasher = openHashSession('sha256');
+    const batches = new BodyBatches(body, hasher, bytes.length);
+    // The writer respects backpressure, as a socket would.
+    const writing = (async () => {
+      for (let at = 0; at < bytes.length; at += 64 * 1024) {
+        if (!body.write(bytes.subarray(at, at + 64 * 1024))) await new Promise((r) => body.once('drain', r));
+      }
+      body.end();
+    })();
+    const stored = await store(batches, 15);
+    await writing;
+    expect(paused).toBe(true);
+    expect(stored.equals(bytes)).toBe(true);
+    expect(await hasher.digest()).toBe(sha256(bytes));
+  });
+
+  it('fails with SIZE_INVALID when the body is longer or shorter than declared', async () => {
+    const bytes = randomBytes(100_000);
+    await expect(store(new BodyBatches(bodyOf(bytes), undefined, bytes.length - 1))).rejects.toMatchObject({ code: 'SIZE_INVALID' });
+    await expect(store(new BodyBatches(bodyOf(bytes), undefined, bytes.length + 1))).rejects.toMatchObject({ code: 'SIZE_INVALID' });
+  });
+
+  it('fails when the body errors or ends early, and stops consuming it', async () => {
+    const body = new PassThrough();
+    const batches = new BodyBatches(body, undefined, undefined);
+    const stored = store(batches);
+    body.write(randomBytes(1000));
+    body.destroy(new Error('client went away'));
+    await expect(stored).rejects.toThrow('client went away');
+  });
+
+  it('lets the rest of the body drain when the store gives up early', async () => {
+    const bytes = randomBytes(4 * MiB);
+    const body = bodyOf(bytes);
+    const batches = new BodyBatches(body, undefined, bytes.length);
+    for await (const _ of batches) break;
+    // Nothing reads it any more, yet it flows to its end: the connection is not left stalled.
+    await new Promise<void>((resolve, reject) => {
+      body.once('end', resolve);
+      body.once('error', reject);
+    });
+  });
+});
