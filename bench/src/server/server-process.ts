@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { processTree } from '../proc-stats.ts';
 import type { ServerProcesses } from '../server-side.ts';
 
 export interface RunningServer {
@@ -19,12 +20,15 @@ export interface RunningServer {
 
 const live = new Set<ChildProcess>();
 
+/** On exit: SIGKILL every started server and its descendants (a frozen or killed parent cannot stop its own children). */
 function killAllSync(): void {
   for (const child of live) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
+    for (const pid of child.pid === undefined ? [] : processTree(child.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
   }
   live.clear();
