@@ -65,7 +65,13 @@ function makeSocketDir(): string {
 export async function startPGliteProcess(options: PGliteProcessOptions): Promise<PGliteProcess> {
   const { dataDir } = options;
   // Only the parent: PGlite initialises a new cluster when its own directory does not exist yet.
-  if (!dataDir.startsWith('memory://')) mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+  if (!dataDir.startsWith('memory://')) {
+    try {
+      mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+    } catch (err) {
+      throw new Error(`embedded database failed to start (${dataDir}): ${(err as Error).message}`);
+    }
+  }
   const socketDir = makeSocketDir();
   const args: PGliteServerArgs = {
     dataDir: dataDir.startsWith('memory://') ? dataDir : path.resolve(dataDir),

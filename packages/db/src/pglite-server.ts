@@ -22,6 +22,27 @@ export type PGliteServerMessage = { type: 'ready' } | { type: 'failed'; message:
 // while the server still tears down a dropped one.
 const MAX_CONNECTIONS = 4;
 
+// PGlite's file system errors are Emscripten ErrnoError objects: a WASI errno, no message.
+const WASI_ERRNO: Record<number, string> = {
+  2: 'EACCES: permission denied',
+  20: 'EEXIST: file exists',
+  31: 'EISDIR: is a directory',
+  44: 'ENOENT: no such file or directory',
+  51: 'ENOSPC: no space left on device',
+  54: 'ENOTDIR: not a directory',
+  63: 'EPERM: operation not permitted',
+  69: 'EROFS: read-only file system',
+};
+
+function describe(err: unknown): string {
+  const { name, message, errno, status } = (err ?? {}) as { name?: unknown; message?: unknown; errno?: unknown; status?: unknown };
+  // Postgres inside PGlite gave up (initdb or start-up failed): its own log is not kept.
+  if (name === 'ExitStatus') return `PGlite stopped with exit status ${String(status)} while opening the data directory (not a database PGlite 0.3 can open?)`;
+  if (typeof message === 'string' && message) return message;
+  if (typeof errno === 'number') return WASI_ERRNO[errno] ?? `file system error ${errno}`;
+  return String(err).slice(0, 500);
+}
+
 function send(message: PGliteServerMessage): void {
   if (process.connected) process.send?.(message);
 }
@@ -85,7 +106,9 @@ async function main(args: PGliteServerArgs): Promise<void> {
   };
   // The IPC channel closes when the parent disconnects on close() and when it dies (even SIGKILL).
   process.on('disconnect', () => void stop(0));
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(0));
+  // Ctrl-C in a terminal and a service manager's stop signal the whole group: the parent's graceful
+  // shutdown still needs its database, so while the parent is there, the parent decides.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.connected || void stop(0));
 
   try {
     if (!args.dataDir.startsWith('memory://')) unlock = lockDataDir(path.resolve(args.dataDir));
@@ -93,7 +116,7 @@ async function main(args: PGliteServerArgs): Promise<void> {
     server = new PGLiteSocketServer({ db: pglite, path: args.socketPath, maxConnections: MAX_CONNECTIONS });
     await server.start();
   } catch (err) {
-    send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+    send({ type: 'failed', message: describe(err) });
     await stop(1);
     return;
   }

@@ -154,7 +154,8 @@ describe('embedded database (PGlite in a child process)', () => {
     const dir = tempDir();
     const notADirectory = path.join(dir, 'file');
     writeFileSync(notADirectory, 'not a database');
-    await expect(openDatabase({ dataDir: notADirectory })).rejects.toThrow(/embedded database (failed to start|process exited during start-up)/);
+    await expect(openDatabase({ dataDir: notADirectory })).rejects.toThrow(/^embedded database failed to start \(.*\/file\): PGlite stopped with exit status 1 while opening the data directory/);
+    await expect(openDatabase({ dataDir: path.join(notADirectory, 'pglite') })).rejects.toThrow(/^embedded database failed to start \(.*\/file\/pglite\): EEXIST/);
     expect(childrenOf(process.pid).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pglite-server'))).toEqual([]);
   });
 
@@ -172,6 +173,16 @@ describe('embedded database (PGlite in a child process)', () => {
     }
     const [socketDir] = socketDirsOf(databaseChildOf(process.pid));
     expect((socketDir as string).startsWith(long)).toBe(false);
+  });
+
+  it('keeps serving through SIGINT and SIGTERM sent to its process group while the parent shuts down', async () => {
+    const { db } = await open();
+    const child = databaseChildOf(process.pid);
+    process.kill(child, 'SIGINT');
+    process.kill(child, 'SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(isAlive(child)).toBe(true);
+    expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
   });
 
   it('fails queries with a clear error when the database process dies, and logs it', async () => {
