@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { BATCH_BYTES, BATCHES_PER_BODY, BodyBatches } from './body-batches.ts';
+import { BATCH_BYTES, BATCHES_PER_BODY, batchPoolStats, BodyBatches, MAX_BATCHES } from './body-batches.ts';
 import { openHashSession } from './hash-sessions.ts';
 
 const MiB = 1024 * 1024;
@@ -64,6 +64,25 @@ describe('BodyBatches', () => {
     expect(paused).toBe(true);
     expect(stored.equals(bytes)).toBe(true);
     expect(await hasher.digest()).toBe(sha256(bytes));
+  });
+
+  it('shares a bounded set of batches among more uploads than it can serve at once; every upload completes intact', async () => {
+    const uploads = MAX_BATCHES / BATCHES_PER_BODY + 8;
+    const bodies = Array.from({ length: uploads }, () => randomBytes(BATCH_BYTES * 3 + 99));
+    const stored = await Promise.all(
+      bodies.map(async (bytes) => {
+        const hasher = openHashSession('sha256');
+        const out = await store(new BodyBatches(bodyOf(bytes), hasher, bytes.length), 2);
+        return { out, digest: await hasher.digest() };
+      }),
+    );
+    stored.forEach(({ out, digest }, i) => {
+      expect(out.equals(bodies[i] as Buffer)).toBe(true);
+      expect(digest).toBe(sha256(bodies[i] as Buffer));
+    });
+    const stats = batchPoolStats();
+    expect(stats.allocated).toBeLessThanOrEqual(MAX_BATCHES);
+    expect(stats).toMatchObject({ free: stats.allocated, waiting: 0 });
   });
 
   it('fails with SIZE_INVALID when the body is longer or shorter than declared', async () => {

@@ -8,9 +8,36 @@ import type { HashSession } from './hash-sessions.ts';
 export const BATCH_BYTES = 512 * 1024;
 /** Batches one body holds at most (filling, being written, being hashed): 2 MiB per upload. */
 export const BATCHES_PER_BODY = 4;
-/** Idle batches kept for the next uploads (8 MiB); more are left to the garbage collector. */
-const SPARE_BATCHES = 16;
-const spares: Uint8Array[] = [];
+/**
+ * Batches of all uploads together (32 MiB). They are allocated once and reused, never dropped: a
+ * SharedArrayBuffer that has been posted to the hash worker stays alive until that worker's
+ * garbage collector runs, which can be never, so fresh batches per upload grew memory by hundreds
+ * of MiB. A body that finds none free waits (paused) for one.
+ */
+export const MAX_BATCHES = 64;
+
+const pool = {
+  allocated: 0,
+  free: [] as Uint8Array[],
+  waiting: [] as ((memory: Uint8Array) => void)[],
+  take(): Uint8Array | undefined {
+    const spare = this.free.pop();
+    if (spare) return spare;
+    if (this.allocated >= MAX_BATCHES) return undefined;
+    this.allocated++;
+    return new Uint8Array(new SharedArrayBuffer(BATCH_BYTES));
+  },
+  give(memory: Uint8Array): void {
+    const next = this.waiting.shift();
+    if (next) next(memory);
+    else this.free.push(memory);
+  },
+};
+
+/** Batches allocated so far (never more than MAX_BATCHES) and how many of them are idle. */
+export function batchPoolStats(): { allocated: number; free: number; waiting: number } {
+  return { allocated: pool.allocated, free: pool.free.length, waiting: pool.waiting.length };
+}
 
 interface Batch {
   memory: Uint8Array;
@@ -34,6 +61,8 @@ export class BodyBatches implements AsyncIterable<Uint8Array> {
   #held = 0;
   /** The rest of a body chunk that found no free batch; the body is paused meanwhile. */
   #backlog: Uint8Array | undefined;
+  /** Whether this body waits in the pool's queue for a batch. */
+  #queued = false;
   #ended = false;
   #endPending = false;
   #failure: Error | undefined;
@@ -84,13 +113,20 @@ export class BodyBatches implements AsyncIterable<Uint8Array> {
     let at = 0;
     while (at < bytes.length) {
       if (!this.#filling) {
-        if (this.#held >= BATCHES_PER_BODY) {
+        const memory = this.#held < BATCHES_PER_BODY ? pool.take() : undefined;
+        if (!memory) {
           this.#backlog = bytes.subarray(at);
           this.body.pause();
+          // At its own limit a body waits for its batches to come back (#release); at the
+          // process's limit it queues for the next batch any upload gives back.
+          if (this.#held < BATCHES_PER_BODY && !this.#queued) {
+            this.#queued = true;
+            pool.waiting.push((m) => this.#granted(m));
+          }
           return;
         }
         this.#held++;
-        this.#filling = { memory: spares.pop() ?? new Uint8Array(new SharedArrayBuffer(BATCH_BYTES)), length: 0, readers: 0 };
+        this.#filling = { memory, length: 0, readers: 0 };
       }
       const batch = this.#filling;
       const n = Math.min(bytes.length - at, BATCH_BYTES - batch.length);
@@ -142,12 +178,28 @@ export class BodyBatches implements AsyncIterable<Uint8Array> {
     this.#wake?.();
   }
 
+  /** A batch the pool handed over after this body waited for one. */
+  #granted(memory: Uint8Array): void {
+    this.#queued = false;
+    if (this.#stopped || this.#filling) {
+      pool.give(memory);
+      return;
+    }
+    this.#held++;
+    this.#filling = { memory, length: 0, readers: 0 };
+    this.#drainBacklog();
+  }
+
   /** One reader is done with batch; the last one returns its memory and lets the body flow again. */
   #release(batch: Batch): void {
     if (--batch.readers > 0) return;
-    if (spares.length < SPARE_BATCHES) spares.push(batch.memory);
     this.#held--;
-    if (this.#stopped) return;
+    pool.give(batch.memory);
+    if (!this.#stopped) this.#drainBacklog();
+  }
+
+  /** Copies the waiting rest of a chunk if batches allow; then ends or resumes the body. */
+  #drainBacklog(): void {
     const backlog = this.#backlog;
     this.#backlog = undefined;
     if (backlog) this.#take(backlog);
