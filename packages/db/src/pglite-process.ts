@@ -133,9 +133,13 @@ export async function startPGliteProcess(options: PGliteProcessOptions): Promise
     });
   } catch (err) {
     if (child.connected) child.disconnect();
-    await exited;
+    // A process that never spawned (no pid) emits no 'exit'.
+    if (child.pid === undefined) rmSync(socketDir, { recursive: true, force: true });
+    else await exited;
     throw err;
   }
+  // Later 'error' events (a failed kill or send) change nothing here; unheard they would crash us.
+  child.on('error', () => {});
 
   void exited.then(() => {
     if (stopping) return;
