@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ACCEL_PREFIX, freePort, hasCommand, postgresBinDir, renderFront, startNats, startNginx, startPostgres, waitForHttp } from '@docksphere/infra';
 import { thaw, type ServerProcesses } from '../server-side.ts';
-import type { DocksphereStartOptions } from './docksphere.ts';
-import { startServer, type RunningServer } from './server-process.ts';
+import { startBundle, type DocksphereStartOptions } from './docksphere.ts';
+import type { RunningServer } from './server-process.ts';
 
 export function registryBundle(repoRoot: string): string {
   return path.join(repoRoot, 'services/registry/dist/main.mjs');
@@ -74,32 +74,17 @@ export async function startDocksphereNginx(repoRoot: string, workDir: string, op
     const storageDir = path.join(workDir, 'storage');
     mkdirSync(storageDir, { recursive: true });
     const bundle = registryBundle(repoRoot);
-    const registry = await startServer({
-      name: 'docksphere-nginx',
-      command: process.execPath,
-      args: [...(opts.nodeFlags ?? []), bundle],
+    const registry = await startBundle('docksphere-nginx', bundle, workDir, port, {
+      nodeFlags: opts.nodeFlags,
       env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: workDir,
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${nginxPort}`,
-        DATA_DIR: path.join(workDir, 'data'),
         DATABASE_URL: pg.url,
         NATS_URL: nats.url,
         STORAGE_DRIVER: 'filesystem',
         STORAGE_DIR: storageDir,
         STORAGE_ACCEL_PREFIX: ACCEL_PREFIX,
-        REGISTRY_AUTH: 'none',
-        LOG_LEVEL: 'warn',
         ...opts.env,
       },
-      // The bundle resolves its npm dependencies from the service's folder.
-      cwd: path.dirname(path.dirname(bundle)),
-      port,
-      logFile: path.join(workDir, 'server.log'),
-      readyTimeoutMs: 60_000,
     });
     stops.push(() => registry.stop());
     processes = [...registry.processes, ...backing];

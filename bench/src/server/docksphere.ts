@@ -20,10 +20,16 @@ export interface DocksphereStartOptions {
 }
 
 export async function startDocksphere(repoRoot: string, workDir: string, opts: DocksphereStartOptions = {}): Promise<RunningServer> {
-  const port = await freePort();
-  const bundle = docksphereBundle(repoRoot);
+  return startBundle('docksphere', docksphereBundle(repoRoot), workDir, await freePort(), opts);
+}
+
+/**
+ * Starts a bundled DockSphere main (all-in-one or one service) the way the benchmark runs them:
+ * production mode, no auth, log level warn, data under workDir, plus opts.env.
+ */
+export async function startBundle(name: string, bundle: string, workDir: string, port: number, opts: DocksphereStartOptions = {}): Promise<RunningServer> {
   return startServer({
-    name: 'docksphere',
+    name,
     command: process.execPath,
     args: [...(opts.nodeFlags ?? []), bundle],
     env: {
@@ -37,7 +43,7 @@ export async function startDocksphere(repoRoot: string, workDir: string, opts: D
       LOG_LEVEL: 'warn',
       ...opts.env,
     },
-    // The bundle resolves its npm dependencies from the app's folder.
+    // The bundle resolves its npm dependencies from its package's folder.
     cwd: path.dirname(path.dirname(bundle)),
     port,
     logFile: path.join(workDir, 'server.log'),
