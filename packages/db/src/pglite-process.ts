@@ -1,7 +1,7 @@
 // Starts the embedded database process (pglite-server) and owns its life: the socket to reach it,
 // a start-up that fails with the child's own message, a clean stop, and a clear error on a crash.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,13 +51,56 @@ function serverEntry(): { script: string; execArgv: string[] } {
   return { script: path.join(path.dirname(here), 'pglite-server.mjs'), execArgv: [] };
 }
 
-/** A private (0700) directory for the socket whose path fits sun_path. */
+const SOCKET_DIR_PREFIX = 'dspg-';
+/** In each socket directory: the pid of the process that opened the database. */
+const OWNER_FILE = 'owner.pid';
+// Looked at per start, so a temp dir full of strangers' files costs little.
+const MAX_SWEPT_ENTRIES = 1000;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes our socket directories whose owner is gone: when the owner and its database process
+ * are both SIGKILLed (a process-tree kill), neither can remove it. A dead owner means the child
+ * has exited or is exiting (it follows its parent), so the socket serves no one.
+ */
+function sweepStaleSocketDirs(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base).slice(0, MAX_SWEPT_ENTRIES);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(SOCKET_DIR_PREFIX)) continue;
+    const dir = path.join(base, name);
+    try {
+      if (statSync(dir).uid !== process.getuid?.()) continue;
+      const owner = Number.parseInt(readFileSync(path.join(dir, OWNER_FILE), 'utf8').slice(0, 20), 10);
+      if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not ours, not one of these, or gone meanwhile
+    }
+  }
+}
+
+/** A private (0700) directory for the socket whose path fits sun_path, marked with our pid. */
 function makeSocketDir(): string {
   const socketName = `.s.PGSQL.${SOCKET_PORT}`;
   for (const base of [os.tmpdir(), '/tmp']) {
     // mkdtemp appends 6 characters to the prefix.
-    if (Buffer.byteLength(path.join(base, 'dspg-XXXXXX', socketName)) > MAX_SOCKET_PATH) continue;
-    return mkdtempSync(path.join(base, 'dspg-'));
+    if (Buffer.byteLength(path.join(base, `${SOCKET_DIR_PREFIX}XXXXXX`, socketName)) > MAX_SOCKET_PATH) continue;
+    sweepStaleSocketDirs(base);
+    const dir = mkdtempSync(path.join(base, SOCKET_DIR_PREFIX));
+    writeFileSync(path.join(dir, OWNER_FILE), String(process.pid), { mode: 0o600 });
+    return dir;
   }
   throw new Error(`no temporary directory short enough for a Unix socket (TMPDIR=${os.tmpdir()})`);
 }

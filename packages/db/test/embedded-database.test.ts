@@ -175,6 +175,26 @@ describe('embedded database (PGlite in a child process)', () => {
     expect((socketDir as string).startsWith(long)).toBe(false);
   });
 
+  it('removes socket directories left by an owner killed together with its database process, and no others', async () => {
+    const deadPid = await new Promise<number>((resolve) => {
+      const gone = spawn(process.execPath, ['-e', '0']);
+      gone.once('exit', () => resolve(gone.pid as number));
+    });
+    const leftover = (owner: number) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'dspg-'));
+      writeFileSync(path.join(dir, 'owner.pid'), String(owner));
+      writeFileSync(path.join(dir, '.s.PGSQL.5432'), '');
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      return dir;
+    };
+    const stale = leftover(deadPid);
+    const live = leftover(process.pid);
+
+    await open();
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+
   it('keeps serving through SIGINT and SIGTERM sent to its process group while the parent shuts down', async () => {
     const { db } = await open();
     const child = databaseChildOf(process.pid);
