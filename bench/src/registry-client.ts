@@ -1,4 +1,4 @@
-// The benchmark's /v2 client: keep-alive sockets, request bodies streamed from the payload file,
+// The benchmark's /v2 client: keep-alive sockets, request bodies written from the in-memory payload,
 // response bodies either bounded in memory or counted and discarded.
 import http from 'node:http';
 import { writeBlobRange, type BlobPayload, type BlobVariant } from './payload.ts';

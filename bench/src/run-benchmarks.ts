@@ -52,7 +52,7 @@ export async function runBenchmarks(opts: BenchOptions, benchDir: string): Promi
   const runs = new Map<TargetName, TargetRun>();
   try {
     const needsBlobs = opts.only.some((id) => id === 'push' || id === 'chunked' || id === 'pull' || id === 'rss');
-    const payload = await createPayload(tmp, needsBlobs ? settings.blobSize : 64 * 1024);
+    const payload = createPayload(needsBlobs ? settings.blobSize : 64 * 1024);
     for (const target of targets) {
       const workDir = path.join(tmp, target);
       mkdirSync(workDir, { recursive: true });
