@@ -104,6 +104,21 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('c
     expect(moved.rawPayload.equals(second.manifest)).toBe(true);
   });
 
+  it("after a tag is pushed or deleted on one replica, the other's warm tag list shows it", async () => {
+    const listed = await a.auth(repo('team/listed', 'pull', 'push', 'delete'));
+    const img = await prepareImage(a, 'team/listed', listed, {}, 'list');
+    const tagsOnB = async () => (await b.app.inject({ method: 'GET', url: '/v2/team/listed/tags/list', headers: listed })).json().tags as string[];
+    const putListed = (tag: string) => a.app.inject({ method: 'PUT', url: `/v2/team/listed/manifests/${tag}`, headers: { ...listed, 'content-type': MANIFEST }, payload: img.manifest });
+    expect((await putListed('one')).statusCode).toBe(201);
+    expect(await tagsOnB()).toEqual(['one']);
+    expect((await putListed('two')).statusCode).toBe(201);
+    await eventually(async () => ((await tagsOnB()).length === 2 ? 1 : 0), 1);
+    expect(await tagsOnB()).toEqual(['one', 'two']);
+    expect((await a.app.inject({ method: 'DELETE', url: '/v2/team/listed/manifests/one', headers: listed })).statusCode).toBe(202);
+    await eventually(async () => ((await tagsOnB()).length === 1 ? 1 : 0), 1);
+    expect(await tagsOnB()).toEqual(['two']);
+  });
+
   it('after a tag delete on one replica, the other answers 404 for the tag and still 200 by digest', async () => {
     const img = await prepareImage(a, 'team/app', headers, {}, 'tagdel');
     expect((await put(a, 'gone', img.manifest)).statusCode).toBe(201);

@@ -96,3 +96,44 @@ describe('tags/list and _catalog', () => {
     expect(denied.headers['www-authenticate']).toContain('error="insufficient_scope"');
   });
 });
+
+describe('tags/list served from the in-process tag list', () => {
+  let h: Harness;
+  let headers: { authorization: string };
+  let manifest: Buffer;
+  // Caches trusted for a minute: only invalidation can explain a list that follows a change.
+  beforeAll(async () => {
+    h = await startRegistry({ config: { maxPageSize: 100 }, cachePeriods: { tagMs: 60_000, manifestMs: 60_000, blobLinkMs: 60_000 } });
+    headers = await h.auth(repo('team/cached', 'pull', 'push', 'delete'));
+    manifest = (await prepareImage(h, 'team/cached', headers)).manifest;
+  });
+  afterAll(async () => h.close());
+  const put = (tag: string) => h.app.inject({ method: 'PUT', url: `/v2/team/cached/manifests/${tag}`, headers: { ...headers, 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, payload: manifest });
+  const tagsOf = async (q = '') => (await h.app.inject({ method: 'GET', url: `/v2/team/cached/tags/list${q}`, headers })).json().tags as string[];
+
+  it('shows a pushed tag, a deleted tag and a deleted manifest at once, however warm the list was', async () => {
+    for (const t of ['v1', 'v3']) expect((await put(t)).statusCode).toBe(201);
+    expect(await tagsOf()).toEqual(['v1', 'v3']);
+    expect((await put('v2')).statusCode).toBe(201);
+    expect(await tagsOf()).toEqual(['v1', 'v2', 'v3']);
+    const del = await h.app.inject({ method: 'DELETE', url: '/v2/team/cached/manifests/v2', headers });
+    expect(del.statusCode).toBe(202);
+    expect(await tagsOf()).toEqual(['v1', 'v3']);
+    const digest = (await h.app.inject({ method: 'HEAD', url: '/v2/team/cached/manifests/v1', headers: { ...headers, accept: 'application/vnd.oci.image.manifest.v1+json' } })).headers['docker-content-digest'] as string;
+    expect((await h.app.inject({ method: 'DELETE', url: `/v2/team/cached/manifests/${digest}`, headers })).statusCode).toBe(202);
+    expect(await tagsOf()).toEqual([]);
+  });
+
+  it('pages a warm list exactly as the database would, for every n and last', async () => {
+    const names = ['A', 'B', 'a', 'a-1', 'a.1', 'a_1', 'b', 'latest', 'v1', 'v1.0', 'v10', 'v2'];
+    for (const t of names) expect((await put(t)).statusCode).toBe(201);
+    const all = [...names].sort();
+    expect(await tagsOf()).toEqual(all);
+    for (const n of [1, 2, 5, 12, 13]) {
+      for (const last of [undefined, 'A', 'a-', 'a.1', 'v1', 'v9', 'zzz']) {
+        const from = last === undefined ? 0 : all.filter((t) => t <= last).length;
+        expect(await tagsOf(`?n=${n}${last === undefined ? '' : `&last=${last}`}`), `n=${n} last=${last}`).toEqual(all.slice(from, from + n));
+      }
+    }
+  });
+});

@@ -41,6 +41,30 @@ function key(repository: string, x: string): string {
   return `${repository}\u0000${x}`;
 }
 
+/**
+ * A repository's whole tag list is cached when it has at most this many tags (a list of 10,000
+ * tags of ~20 bytes is ~0.5 MiB); larger repositories are paged from the database each time.
+ */
+export const MAX_CACHED_TAG_LIST = 10_000;
+
+/** Tag-list keys, like tag keys, never share an in-flight lookup with another kind of key. */
+function tagListKey(repository: string): string {
+  return `tags\u0000${repository}`;
+}
+
+/** Index of the first name after `after` in a sorted list (0 without `after`). */
+function firstAfter(names: readonly string[], after: string | undefined): number {
+  if (after === undefined) return 0;
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((names[mid] as string) <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Tag keys carry a prefix so they never share an in-flight lookup with a manifest key. */
 function tagKey(repository: string, tag: string): string {
   return `tag\u0000${repository}\u0000${tag}`;
@@ -61,6 +85,15 @@ export class ManifestService {
     maxEntries: 20_000,
     maxWeight: 64 * 1024 * 1024,
     weigh: (v) => v.manifest.size + 200,
+  });
+  /**
+   * Repository -> its tags in bytewise order (tags are ASCII, so JavaScript's order is the
+   * database's), trusted like tag resolutions; dropped on every local or announced tag change.
+   */
+  readonly #tagLists = new Lru<string, { names: string[]; freshUntil: number }>({
+    maxEntries: 1_000,
+    maxWeight: 32 * 1024 * 1024,
+    weigh: (v) => v.names.reduce((bytes, name) => bytes + name.length + 16, 64),
   });
   /** Lookups in flight: concurrent misses on one key share one query instead of each sending their own. */
   readonly #inflight = new Map<string, Promise<unknown>>();
@@ -95,6 +128,35 @@ export class ManifestService {
     return cached.manifest;
   }
 
+  /**
+   * Up to limit tag names of repository after `after`, in bytewise order: from the cached list
+   * when the repository has at most MAX_CACHED_TAG_LIST tags, else one page from the database.
+   */
+  async listTags(repository: string, after: string | undefined, limit: number): Promise<string[]> {
+    if (this.deps.crossReplica?.connected === false) return sql.listTags(this.deps.db, repository, after, limit);
+    const now = Date.now();
+    let names = this.#tagLists.get(repository, now);
+    if (names === undefined) {
+      const loaded = await this.#loadTagList(repository);
+      if (loaded === undefined) return sql.listTags(this.deps.db, repository, after, limit);
+      names = loaded;
+    } else if (names.freshUntil <= now) this.#background(this.#loadTagList(repository));
+    const start = firstAfter(names.names, after);
+    return names.names.slice(start, start + limit);
+  }
+
+  /** The whole list, cached; undefined when the repository has too many tags to cache. */
+  #loadTagList(repository: string): Promise<{ names: string[]; freshUntil: number } | undefined> {
+    return this.#once(tagListKey(repository), async (current) => {
+      const names = await sql.listTags(this.deps.db, repository, undefined, MAX_CACHED_TAG_LIST + 1);
+      if (names.length > MAX_CACHED_TAG_LIST) return undefined;
+      const now = Date.now();
+      const entry = { names, freshUntil: now + this.deps.periods.tagMs };
+      if (current()) this.#tagLists.set(repository, entry, now + STALE_GRACE_FACTOR * this.deps.periods.tagMs);
+      return entry;
+    });
+  }
+
   /** While other replicas' changes cannot be heard, every answer comes from the database. */
   async #findUncached(repository: string, reference: Reference): Promise<StoredManifest | undefined> {
     const digest = reference.kind === 'digest' ? reference.digest.digest : await sql.resolveTag(this.deps.db, repository, reference.tag);
@@ -108,12 +170,15 @@ export class ManifestService {
     if (change === 'reset') {
       this.#manifests.deleteWhere(() => true);
       this.#tags.deleteWhere(() => true);
+      this.#tagLists.deleteWhere(() => true);
     } else if (change.kind === 'manifest') {
       // Deleting a manifest deletes the tags pointing at it, as a local delete does.
       this.#manifests.delete(key(change.repository, change.key));
       this.#tags.deleteWhere((k) => k.startsWith(tagKey(change.repository, '')));
+      this.#tagLists.delete(change.repository);
     } else if (change.kind === 'tag') {
       this.#tags.delete(tagKey(change.repository, change.key));
+      this.#tagLists.delete(change.repository);
     }
   }
 
@@ -219,7 +284,10 @@ export class ManifestService {
       await sql.writeEvents(trx, [event]);
     });
     this.#wrote();
-    if (tag !== undefined) this.#rememberTag(repository, tag, digest);
+    if (tag !== undefined) {
+      this.#rememberTag(repository, tag, digest);
+      this.#tagLists.delete(repository);
+    }
     this.deps.onEventsWritten?.();
     return { digest, subject: m.subject?.digest };
   }
@@ -237,6 +305,7 @@ export class ManifestService {
     this.#wrote();
     this.#manifests.delete(key(repository, digest.digest));
     this.#tags.deleteWhere((k) => k.startsWith(tagKey(repository, '')));
+    this.#tagLists.delete(repository);
     this.deps.onEventsWritten?.();
   }
 
@@ -246,6 +315,7 @@ export class ManifestService {
     const prefix = key(repository, '');
     this.#manifests.deleteWhere((k) => k.startsWith(prefix));
     this.#tags.deleteWhere((k) => k.startsWith(tagKey(repository, '')));
+    this.#tagLists.delete(repository);
   }
 
   async deleteTag(repository: string, tag: string, actor: Actor): Promise<void> {
@@ -257,6 +327,7 @@ export class ManifestService {
     });
     this.#wrote();
     this.#tags.delete(tagKey(repository, tag));
+    this.#tagLists.delete(repository);
     this.deps.onEventsWritten?.();
   }
 }

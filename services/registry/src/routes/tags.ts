@@ -2,7 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RegistryError, isValidTag } from '@docksphere/oci';
 import type { RegistryContext } from '../context.ts';
-import { listTags, repositoryExists } from '../store/registry-store.ts';
+import { repositoryExists } from '../store/registry-store.ts';
 import { JSON_CONTENT_TYPE, pageSize, queryValue } from './http.ts';
 
 export async function getTags(ctx: RegistryContext, request: FastifyRequest, reply: FastifyReply, name: string): Promise<void> {
@@ -10,7 +10,7 @@ export async function getTags(ctx: RegistryContext, request: FastifyRequest, rep
   const last = queryValue(request, 'last');
   if (last !== undefined && last !== '' && !isValidTag(last)) throw new RegistryError('TAG_INVALID', 'last must be a tag', { last: last.slice(0, 200) });
   const after = last === '' ? undefined : last;
-  const rows = n === 0 ? [] : await listTags(ctx.deps.db, name, after, n + 1);
+  const rows = n === 0 ? [] : await ctx.manifests.listTags(name, after, n + 1);
   if (rows.length === 0 && !(await repositoryExists(ctx.deps.db, name))) {
     throw new RegistryError('NAME_UNKNOWN', 'repository name not known to registry', { name });
   }
