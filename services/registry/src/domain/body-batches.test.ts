@@ -85,6 +85,32 @@ describe('BodyBatches', () => {
     expect(stats).toMatchObject({ free: stats.allocated, waiting: 0 });
   });
 
+  it('gives every batch back when the store never iterates (it failed first) and the body is discarded', async () => {
+    const bytes = randomBytes(BATCH_BYTES * (BATCHES_PER_BODY + 2));
+    const hasher = openHashSession('sha256');
+    const body = bodyOf(bytes);
+    const batches = new BodyBatches(body, hasher, bytes.length);
+    // Let it fill every batch it may hold and pause.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(batchPoolStats().free).toBeLessThan(batchPoolStats().allocated);
+    batches.discard();
+    hasher.close();
+    await new Promise<void>((resolve) => body.once('end', resolve));
+    await new Promise((r) => setImmediate(r));
+    const stats = batchPoolStats();
+    expect(stats).toMatchObject({ free: stats.allocated, waiting: 0 });
+  });
+
+  it('gives every batch back when the body turns out longer than declared halfway through', async () => {
+    const bytes = randomBytes(BATCH_BYTES * 6);
+    const hasher = openHashSession('sha256');
+    await expect(store(new BodyBatches(bodyOf(bytes), hasher, BATCH_BYTES * 3), 5)).rejects.toMatchObject({ code: 'SIZE_INVALID' });
+    hasher.close();
+    await new Promise((r) => setTimeout(r, 20));
+    const stats = batchPoolStats();
+    expect(stats).toMatchObject({ free: stats.allocated, waiting: 0 });
+  });
+
   it('fails with SIZE_INVALID when the body is longer or shorter than declared', async () => {
     const bytes = randomBytes(100_000);
     await expect(store(new BodyBatches(bodyOf(bytes), undefined, bytes.length - 1))).rejects.toMatchObject({ code: 'SIZE_INVALID' });

@@ -217,13 +217,29 @@ export class BodyBatches implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Stops using the body. The rest of it is read and discarded, so the connection stays usable
-   * for the error response and the next request (a body left unread would stall it).
+   * Gives up on the body (idempotent; harmless after a complete iteration): call it when the
+   * store will not iterate, e.g. it failed before its first chunk, so no batch stays taken.
+   */
+  discard(): void {
+    this.#stop();
+  }
+
+  /**
+   * Stops using the body and gives back every batch the store will now never take (the hasher
+   * gives back its share when its work settles). The rest of the body is read and discarded, so
+   * the connection stays usable for the error response and the next request.
    */
   #stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#backlog = undefined;
+    const filling = this.#filling;
+    this.#filling = undefined;
+    if (filling) {
+      filling.readers = 1;
+      this.#release(filling);
+    }
+    for (const batch of this.#sealed.splice(0)) this.#release(batch);
     this.body.off('data', this.#onData);
     this.body.resume();
   }

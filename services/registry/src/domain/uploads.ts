@@ -188,8 +188,8 @@ export class UploadSessions {
       known?.hasher.close();
       if (size === 0) hasher = openHashSession('sha256', { expectedBytes: expected });
     }
+    const batches = new BodyBatches(body, hasher, expected);
     try {
-      const batches = new BodyBatches(body, hasher, expected);
       const { size: newSize } = await this.deps.store.appendUpload(id, size, batches);
       if (newSize !== size + batches.bytes) throw new Error(`store reported ${newSize} staged bytes, expected ${size + batches.bytes}`);
       if (hasher) this.#hashes.set(id, { size: newSize, hasher });
@@ -197,6 +197,9 @@ export class UploadSessions {
     } catch (err) {
       hasher?.close();
       throw err;
+    } finally {
+      // A store that failed before iterating (or stopped early) must not keep batches taken.
+      batches.discard();
     }
   }
 
