@@ -1,10 +1,12 @@
 // The registry's event consumer: applies metadata's repository lifecycle decisions to the stored
 // content (a deleted repository loses its tags, manifests, blob links and uploads; a transferred one
-// moves to its new name), each event once (handleOnce), then drops this process's caches of it.
+// moves to its new name), each event once (handleOnce), then drops this process's caches of it and,
+// through a NOTIFY committed with the change, every other replica's.
 import { handleOnce, type DomainEvent, type EventBus, type EventPayloads, type Subscription } from '@docksphere/events';
 import type { Kysely } from '@docksphere/db';
 import type { Logger } from '@docksphere/kit';
 import type { BlobStore } from '@docksphere/storage';
+import { notifyCacheChange } from './domain/cache-invalidation.ts';
 import type { RepositoryInvalidations } from './domain/repository-invalidations.ts';
 import { REGISTRY_SCHEMA } from './store/migrations/index.ts';
 import { moveRepositoryContent, removeRepositoryContent } from './store/repository-lifecycle.ts';
@@ -31,6 +33,7 @@ export async function startRegistryConsumers(deps: RegistryConsumerDeps): Promis
       const ran = await handleOnce(deps.db, REGISTRY_SCHEMA, REGISTRY_CONSUMER, event, async (trx) => {
         const removed = await removeRepositoryContent(trx, p.repository);
         uploadIds = removed.uploadIds;
+        await notifyCacheChange(trx, { repository: p.repository, kind: 'repository', key: '' });
         deps.logger.info({ repository: p.repository, existed: removed.existed, event: event.id }, 'repository removed');
       });
       if (!ran) return;
@@ -42,6 +45,7 @@ export async function startRegistryConsumers(deps: RegistryConsumerDeps): Promis
       const ran = await handleOnce(deps.db, REGISTRY_SCHEMA, REGISTRY_CONSUMER, event, async (trx) => {
         const moved = await moveRepositoryContent(trx, p.from, p.to);
         uploadIds = moved.uploadIds;
+        for (const repository of [p.from, p.to]) await notifyCacheChange(trx, { repository, kind: 'repository', key: '' });
         deps.logger.info({ from: p.from, to: p.to, existed: moved.existed, event: event.id }, 'repository moved');
       });
       if (!ran) return;

@@ -6,7 +6,10 @@ import path from 'node:path';
 import { openDatabase, sql, type Database } from '@docksphere/db';
 import { postgresBinDir, requireServer, startPostgres, type RunningPostgres } from '@docksphere/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgCacheInvalidationListener } from '../src/index.ts';
+import { InMemoryBus, newEvent } from '@docksphere/events';
+import { createLogger } from '@docksphere/kit';
+import { FilesystemBlobStore } from '@docksphere/storage';
+import { PgCacheInvalidationListener, startRegistryConsumers } from '../src/index.ts';
 import { makeSigningKey, prepareImage, pushBlob, repo, startRegistry, type Harness } from './helpers.ts';
 
 const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -117,6 +120,30 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('c
     expect((await a.app.inject({ method: 'DELETE', url: '/v2/team/listed/manifests/one', headers: listed })).statusCode).toBe(202);
     await eventually(async () => ((await tagsOnB()).length === 1 ? 1 : 0), 1);
     expect(await tagsOnB()).toEqual(['two']);
+  });
+
+  it("after one replica's consumer removes a repository (metadata's delete), the other stops serving it from its caches", async () => {
+    const gone = await a.auth(repo('team/gone', 'pull', 'push'));
+    const img = await prepareImage(a, 'team/gone', gone, {}, 'gone');
+    const putGone = await a.app.inject({ method: 'PUT', url: '/v2/team/gone/manifests/v1', headers: { ...gone, 'content-type': MANIFEST }, payload: img.manifest });
+    expect(putGone.statusCode).toBe(201);
+    const onB = (ref: string) => b.app.inject({ method: 'GET', url: `/v2/team/gone/manifests/${ref}`, headers: { ...gone, accept: MANIFEST } });
+    const blobOnB = () => b.app.inject({ method: 'HEAD', url: `/v2/team/gone/blobs/${img.layers[0]}`, headers: gone });
+    // Warm b's tag, manifest and blob-link caches.
+    expect((await onB('v1')).statusCode).toBe(200);
+    expect((await onB(img.digest)).statusCode).toBe(200);
+    expect((await blobOnB()).statusCode).toBe(200);
+    // Replica a runs the lifecycle consumer; b only hears the NOTIFY committed with the removal.
+    const bus = new InMemoryBus();
+    const consumers = await startRegistryConsumers({ db: database.db, bus, logger: createLogger({ level: 'silent' }), store: new FilesystemBlobStore({ dir: storeDir, accelRedirect: false }) });
+    try {
+      await bus.publish(newEvent('metadata.repository.deleted', { subject: 'owner' }, { repository: 'team/gone' }));
+    } finally {
+      await consumers.close();
+    }
+    expect((await eventually(async () => (await onB('v1')).statusCode, 404)).status).toBe(404);
+    expect((await onB(img.digest)).statusCode).toBe(404);
+    expect((await blobOnB()).statusCode).toBe(404);
   });
 
   it('after a tag delete on one replica, the other answers 404 for the tag and still 200 by digest', async () => {

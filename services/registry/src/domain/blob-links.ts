@@ -54,6 +54,8 @@ export class BlobLinks {
     } else if (change.kind === 'blob') {
       this.#generation++;
       this.#sizes.delete(`${change.repository}\u0000${change.key}`);
+    } else if (change.kind === 'repository') {
+      this.forgetRepository(change.repository);
     }
   }
 

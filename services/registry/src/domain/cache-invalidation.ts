@@ -7,12 +7,13 @@ export const CACHE_CHANNEL = 'docksphere_registry_cache';
 
 /**
  * One committed change another replica may have cached: a manifest deleted (its tags went with it),
- * a tag moved or deleted, or a blob unlinked from a repository.
+ * a tag moved or deleted, a blob unlinked from a repository, or a whole repository removed or
+ * renamed (metadata's lifecycle events, applied by one replica's consumer).
  */
 export interface CacheChange {
   repository: string;
-  kind: 'manifest' | 'tag' | 'blob';
-  /** The digest (manifest, blob) or tag name. */
+  kind: 'manifest' | 'tag' | 'blob' | 'repository';
+  /** The digest (manifest, blob) or tag name; empty for a repository. */
   key: string;
 }
 
@@ -33,7 +34,7 @@ export interface CacheInvalidationListener {
   subscribe(onSignal: (signal: CacheSignal) => void): () => void;
 }
 
-const KINDS: ReadonlySet<string> = new Set(['manifest', 'tag', 'blob']);
+const KINDS: ReadonlySet<string> = new Set(['manifest', 'tag', 'blob', 'repository']);
 
 /** Parses a NOTIFY payload; undefined when it is not a well-formed change. */
 export function parseCacheChange(payload: string | undefined): CacheChange | undefined {

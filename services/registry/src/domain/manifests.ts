@@ -179,6 +179,8 @@ export class ManifestService {
     } else if (change.kind === 'tag') {
       this.#tags.delete(tagKey(change.repository, change.key));
       this.#tagLists.delete(change.repository);
+    } else if (change.kind === 'repository') {
+      this.forgetRepository(change.repository);
     }
   }
 
