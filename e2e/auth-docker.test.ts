@@ -16,6 +16,7 @@ import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { printLogsOnFailure } from './harness/logs-on-failure.ts';
 import { run } from './harness/run.ts';
 import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
+import { callApi, type ApiResponse } from './harness/platform-api.ts';
 
 const haveDocker = requireServer('docker', hasCommand('docker') && hasCommand('dockerd'));
 const haveSkopeo = requireServer('skopeo', hasCommand('skopeo'));
@@ -80,15 +81,7 @@ describe.skipIf(!haveDocker).each(authTargets)('auth service with docker: $name'
 
   printLogsOnFailure(() => dist && { ...dist, logs: () => logs() });
 
-  async function api(method: string, route: string, body?: unknown, bearer?: string): Promise<{ status: number; json: any }> {
-    const res = await fetch(`${dist.url}${route}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  }
+  const api = (method: string, route: string, body?: unknown, bearer?: string): Promise<ApiResponse> => callApi(dist.url, method, route, body, bearer);
 
   async function login(username: string, password: string): Promise<string> {
     const r = await api('POST', '/api/auth/login', { username, password });

@@ -11,6 +11,7 @@ import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { printLogsOnFailure } from './harness/logs-on-failure.ts';
 import { run } from './harness/run.ts';
 import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
+import { callApi, type ApiResponse } from './harness/platform-api.ts';
 import { addGroup, addPerson, BASE_DN, slapdAvailable, startSlapd, type RunningSlapd } from '../services/auth/test/slapd.ts';
 
 const haveDocker = requireServer('docker', hasCommand('docker') && hasCommand('dockerd'));
@@ -33,15 +34,7 @@ describe.skipIf(!haveDocker || !haveSlapd)('metadata permissions with docker (al
 
   printLogsOnFailure(() => dist);
 
-  async function api(method: string, route: string, body?: unknown, bearer?: string): Promise<{ status: number; json: any }> {
-    const res = await fetch(`${dist.url}${route}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  }
+  const api = (method: string, route: string, body?: unknown, bearer?: string): Promise<ApiResponse> => callApi(dist.url, method, route, body, bearer);
   async function expectStatus(r: Promise<{ status: number; json: any }>, status: number): Promise<any> {
     const res = await r;
     expect(res.status, JSON.stringify(res.json)).toBe(status);

@@ -13,6 +13,7 @@ import { ensureDockerd, hasCommand, makeTempDir, postgresBinDir, requireServer, 
 import { PLATFORM_ADMIN, startPlatform, type RunningPlatform } from './harness/platform.ts';
 import { run } from './harness/run.ts';
 import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
+import { callApi, type ApiResponse } from './harness/platform-api.ts';
 
 const available =
   requireServer('docker', hasCommand('docker') && hasCommand('dockerd')) &&
@@ -53,21 +54,7 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
     if (platform && ctx.task.result?.state === 'fail') console.error(`--- platform logs for "${ctx.task.name}"\n${platform.logs()}`);
   });
 
-  async function api(method: string, route: string, body?: unknown, bearer?: string): Promise<{ status: number; json: any }> {
-    const res = await fetch(`${platform!.url}${route}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
-    return { status: res.status, json };
-  }
+  const api = (method: string, route: string, body?: unknown, bearer?: string): Promise<ApiResponse> => callApi(platform!.url, method, route, body, bearer);
   async function expectStatus(r: Promise<{ status: number; json: any }>, status: number): Promise<any> {
     const res = await r;
     expect(res.status, JSON.stringify(res.json)).toBe(status);

@@ -13,10 +13,9 @@ import {
   startPostgres,
   startNats,
   startRedis,
-  type RunningNats,
   type RunningNginx,
 } from '@docksphere/infra';
-import { startNodeService, type RunningNodeService } from './node-service.ts';
+import { startNodeService } from './node-service.ts';
 import { repoRoot, requireBundle } from './paths.ts';
 
 export const PLATFORM_ADMIN = { username: 'admin', password: 'e2e-admin-password' } as const;
@@ -62,19 +61,21 @@ export interface RunningPlatform {
 
 const bundle = (service: string) => requireBundle(path.join(repoRoot, `services/${service}/dist/main.mjs`));
 
-/** A bundled service main as a PlatformProcess (started by the caller). */
-function nodeProcess(name: string, file: string, port: number, env: Record<string, string>, logDir: string, readyPath: string): PlatformProcess {
-  let current: RunningNodeService | undefined;
+/**
+ * A server the suites stop and start again (an outage): start() launches a fresh instance through
+ * launch, stop() ends it, and logs() keeps what every earlier instance wrote.
+ */
+function restartable(name: string, port: number, url: string, launch: () => Promise<{ stop(): Promise<void>; logs(): string }>): PlatformProcess {
+  let current: { stop(): Promise<void>; logs(): string } | undefined;
   let lastLogs = '';
-  let starts = 0;
   return {
     name,
     port,
-    url: `http://127.0.0.1:${port}`,
+    url,
     running: () => current !== undefined,
     async start() {
       if (current) return;
-      current = await startNodeService({ name, bundle: file, port, env, logFile: path.join(logDir, `${name}-${starts++}.log`), readyPath });
+      current = await launch();
     },
     async stop() {
       if (!current) return;
@@ -87,28 +88,17 @@ function nodeProcess(name: string, file: string, port: number, env: Record<strin
   };
 }
 
+/** A bundled service main as a PlatformProcess (started by the caller). */
+function nodeProcess(name: string, file: string, port: number, env: Record<string, string>, logDir: string, readyPath: string): PlatformProcess {
+  let starts = 0;
+  return restartable(name, port, `http://127.0.0.1:${port}`, () =>
+    startNodeService({ name, bundle: file, port, env, logFile: path.join(logDir, `${name}-${starts++}.log`), readyPath }),
+  );
+}
+
 /** nats-server with JetStream on fixed ports whose store survives a restart, so a stop is an outage, not a reset. */
 function natsProcess(port: number, monitorPort: number, storeDir: string): PlatformProcess {
-  let current: RunningNats | undefined;
-  let lastLogs = '';
-  return {
-    name: 'nats',
-    port,
-    url: `nats://127.0.0.1:${port}`,
-    running: () => current !== undefined,
-    async start() {
-      if (current) return;
-      current = await startNats({ port, monitorPort, storeDir });
-    },
-    async stop() {
-      if (!current) return;
-      lastLogs += current.logs();
-      const c = current;
-      current = undefined;
-      await c.stop();
-    },
-    logs: () => lastLogs + (current?.logs() ?? ''),
-  };
+  return restartable('nats', port, `nats://127.0.0.1:${port}`, () => startNats({ port, monitorPort, storeDir }));
 }
 
 export async function startPlatform(opts: PlatformOptions = {}): Promise<RunningPlatform> {
