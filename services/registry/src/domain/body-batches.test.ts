@@ -111,6 +111,36 @@ describe('BodyBatches', () => {
     expect(stats).toMatchObject({ free: stats.allocated, waiting: 0 });
   });
 
+  it('fails the body when the hasher loses a batch with its thread, and lets the pool replace that memory', async () => {
+    const before = batchPoolStats();
+    const bytes = randomBytes(BATCH_BYTES * 3 + 5);
+    let lost = 0;
+    // A hasher whose thread died holding the batch: the memory is detached, the promise rejects.
+    const dying = {
+      algorithm: 'sha256' as const,
+      update: () => undefined,
+      hashOwned: (batch: Uint8Array) => {
+        structuredClone(batch.buffer, { transfer: [batch.buffer as ArrayBuffer] });
+        lost++;
+        return Promise.reject(new Error('hash worker exited with code 1'));
+      },
+      digest: () => Promise.reject(new Error('unused')),
+      close: () => undefined,
+    };
+    await expect(store(new BodyBatches(bodyOf(bytes), dying, bytes.length), 5)).rejects.toThrow('hash worker exited');
+    await new Promise((r) => setTimeout(r, 20));
+    const after = batchPoolStats();
+    expect(lost).toBeGreaterThan(0);
+    // Lost batches no longer count as allocated (the body took at most BATCHES_PER_BODY new ones).
+    expect(after.allocated).toBeLessThanOrEqual(before.allocated + BATCHES_PER_BODY - lost);
+    expect(after).toMatchObject({ free: after.allocated, waiting: 0 });
+    // The pool still serves full uploads afterwards.
+    const again = randomBytes(BATCH_BYTES * 5);
+    const hasher = openHashSession('sha256');
+    expect((await store(new BodyBatches(bodyOf(again), hasher, again.length))).equals(again)).toBe(true);
+    expect(await hasher.digest()).toBe(sha256(again));
+  });
+
   it('fails with SIZE_INVALID when the body is longer or shorter than declared', async () => {
     const bytes = randomBytes(100_000);
     await expect(store(new BodyBatches(bodyOf(bytes), undefined, bytes.length - 1))).rejects.toMatchObject({ code: 'SIZE_INVALID' });

@@ -79,28 +79,51 @@ describe('hash sessions on worker threads', () => {
     expect(db).toBe(expected('sha256', b));
   });
 
-  it('hashes shared views in place, in order with copied chunks, on a worker and in-thread', async () => {
+  it('hashes owned batches without copying, in order with copied chunks, on a worker and in-thread, and gives their memory back', async () => {
     const copied = randomBytes(300 * 1024 + 5);
-    const shared = new Uint8Array(new SharedArrayBuffer(700 * 1024));
-    shared.set(randomBytes(shared.length));
     const tail = randomBytes(17);
     for (const options of [{}, { expectedBytes: 1000 }]) {
+      const memory = new Uint8Array(new ArrayBuffer(700 * 1024));
+      memory.set(randomBytes(memory.length));
+      const sent = Buffer.from(memory.subarray(0, 500 * 1024));
       const s = openHashSession('sha256', options);
       await s.update(copied);
-      await s.hashShared(shared.subarray(0, 500 * 1024));
+      const back = await s.hashOwned(memory.subarray(0, 500 * 1024));
+      // The whole ArrayBuffer comes back, bytes unchanged.
+      expect(back.byteLength).toBe(700 * 1024);
+      expect(Buffer.from(back.subarray(0, 500 * 1024)).equals(sent)).toBe(true);
       await s.update(tail);
-      expect(await s.digest()).toBe(expected('sha256', [copied, shared.subarray(0, 500 * 1024), tail]));
+      expect(await s.digest()).toBe(expected('sha256', [copied, sent, tail]));
     }
-    await expect(openHashSession('sha256').hashShared(new Uint8Array(4))).rejects.toThrow(/SharedArrayBuffer/);
   });
 
-  it('settles shared views still in flight when the session is closed', async () => {
-    const shared = new Uint8Array(new SharedArrayBuffer(4 * MiB));
+  it('moves an owned batch to the hasher thread, so the caller cannot touch it until it is back', async () => {
+    const memory = new Uint8Array(new ArrayBuffer(2 * MiB)).fill(5);
     const s = openHashSession('sha256');
-    const pending = [s.hashShared(shared.subarray(0, 2 * MiB)), s.hashShared(shared.subarray(2 * MiB))];
+    const back = s.hashOwned(memory);
+    expect(memory.byteLength).toBe(0);
+    expect((await back).byteLength).toBe(2 * MiB);
+    expect(await s.digest()).toBe(expected('sha256', [Buffer.alloc(2 * MiB, 5)]));
+  });
+
+  it('refuses an owned batch that is a view into a larger or shared buffer, without taking it', async () => {
+    const s = openHashSession('sha256');
+    const pooled = new Uint8Array(new ArrayBuffer(MiB));
+    await expect(s.hashOwned(pooled.subarray(16))).rejects.toThrow(/own ArrayBuffer/);
+    await expect(s.hashOwned(new Uint8Array(new SharedArrayBuffer(16)))).rejects.toThrow(/own ArrayBuffer/);
+    expect(pooled.byteLength).toBe(MiB);
     s.close();
-    const settled = await Promise.allSettled(pending);
-    expect(settled.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await expect(s.hashOwned(pooled)).rejects.toThrow(/finished/);
+    expect(pooled.byteLength).toBe(MiB);
+  });
+
+  it('gives owned batches back even when the session is closed while they are in flight', async () => {
+    const s = openHashSession('sha256');
+    const pending = [s.hashOwned(new Uint8Array(new ArrayBuffer(2 * MiB))), s.hashOwned(new Uint8Array(new ArrayBuffer(2 * MiB)))];
+    s.close();
+    const back = await Promise.all(pending);
+    expect(back.map((m) => m.byteLength)).toEqual([2 * MiB, 2 * MiB]);
+    await expect(s.digest()).rejects.toThrow(/finished/);
   });
 
   it('hashes small known sizes in-thread with the same result', async () => {

@@ -13,11 +13,15 @@ export interface HashSession {
    */
   update(chunk: Uint8Array): void | Promise<void>;
   /**
-   * Feeds the next bytes without copying them: view lies on a SharedArrayBuffer (see
-   * shared-batches.ts) that the hasher reads in place. Resolves once they are hashed; the caller
-   * must not change those bytes before then. Ordered with update() calls.
+   * Feeds the next bytes without copying them: batch must sit alone on its own ArrayBuffer (not a
+   * view into pooled socket memory), which moves to the hasher's thread and is unusable here until
+   * it comes back. Resolves with a view of that whole ArrayBuffer once the hasher is done with it,
+   * whether or not hashing succeeded (a failure shows in digest()), so the caller can reuse the
+   * memory. Rejects only without taking it (session finished or failed: batch is still usable)
+   * or when the memory is gone with the hasher's thread (batch is then detached). Ordered with
+   * update() calls.
    */
-  hashShared(view: Uint8Array): Promise<void>;
+  hashOwned(batch: Uint8Array): Promise<Uint8Array>;
   /** Resolves "alg:hex" once every chunk fed so far is hashed; the session is finished afterwards. */
   digest(): Promise<string>;
   /** Drops the state without a digest (idempotent; also fine after digest()). */
@@ -56,6 +60,11 @@ export function openHashSession(algorithm: DigestAlgorithm, options: HashSession
   return pool().open(algorithm);
 }
 
+/** hashOwned() moves the whole ArrayBuffer: a view into a bigger buffer would take its neighbours along. */
+function checkOwned(batch: Uint8Array): void {
+  if (batch.byteOffset !== 0 || !(batch.buffer instanceof ArrayBuffer)) throw new TypeError('hashOwned needs a view at the start of its own ArrayBuffer');
+}
+
 class InThreadSession implements HashSession {
   #digester: ReturnType<typeof createDigester> | undefined;
   constructor(readonly algorithm: DigestAlgorithm) {
@@ -65,10 +74,11 @@ class InThreadSession implements HashSession {
     if (!this.#digester) throw new Error('hash session is finished');
     this.#digester.update(chunk);
   }
-  hashShared(view: Uint8Array): Promise<void> {
+  hashOwned(batch: Uint8Array): Promise<Uint8Array> {
     try {
-      this.update(view);
-      return Promise.resolve();
+      checkOwned(batch);
+      this.update(batch);
+      return Promise.resolve(new Uint8Array(batch.buffer));
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -98,13 +108,8 @@ parentPort.on('message', (m) => {
       const h = hashes.get(m.sid);
       if (!h) throw new Error('unknown hash session');
       h.update(m.chunk);
-      // The batch goes back to be refilled: fresh 256 KiB buffers cost page faults and GC.
+      // The memory goes back to its owner to be refilled: fresh buffers cost page faults and GC.
       parentPort.postMessage({ sid: m.sid, acked: m.chunk.byteLength, chunk: m.chunk }, [m.chunk.buffer]);
-    } else if (m.op === 'shared') {
-      const h = hashes.get(m.sid);
-      if (!h) throw new Error('unknown hash session');
-      h.update(m.view);
-      parentPort.postMessage({ sid: m.sid, shared: m.view.byteLength });
     } else if (m.op === 'digest') {
       const h = hashes.get(m.sid);
       if (!h) throw new Error('unknown hash session');
@@ -113,14 +118,16 @@ parentPort.on('message', (m) => {
     } else if (m.op === 'close') hashes.delete(m.sid);
   } catch (err) {
     hashes.delete(m.sid);
-    parentPort.postMessage({ sid: m.sid, error: String((err && err.message) || err) });
+    const error = String((err && err.message) || err);
+    // A chunk that could not be hashed still goes back: its memory belongs to the sender.
+    if (m.op === 'update') parentPort.postMessage({ sid: m.sid, error, acked: m.chunk.byteLength, chunk: m.chunk }, [m.chunk.buffer]);
+    else parentPort.postMessage({ sid: m.sid, error });
   }
 });
 `;
 
 type WorkerReply =
-  | { sid: number; acked: number; chunk: Uint8Array }
-  | { sid: number; shared: number }
+  | { sid: number; acked: number; chunk: Uint8Array; error?: string }
   | { sid: number; hex: string }
   | { sid: number; error: string };
 
@@ -162,7 +169,7 @@ class HashWorker {
     if (this.#failed) return;
     this.#failed = err;
     this.onGone(this);
-    for (const s of [...this.sessions.values()]) s.onFailure(err);
+    for (const s of [...this.sessions.values()]) s.onWorkerGone(err);
     this.sessions.clear();
     void this.#worker.terminate().catch(() => undefined);
   }
@@ -195,15 +202,22 @@ class HashPool {
   }
 }
 
+/** A chunk posted to the worker: one of this session's own batches, or a caller's (hashOwned). */
+interface Posted {
+  bytes: number;
+  owner?: { resolve: (memory: Uint8Array) => void; reject: (err: Error) => void };
+}
+
 class WorkerSession implements HashSession {
   #batch: Buffer | undefined;
   #filled = 0;
+  /** Bytes of update() batches posted and not yet hashed (the backpressure of update()). */
   #inFlight = 0;
   #finished = false;
   #failure: Error | undefined;
   #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
-  /** hashShared() calls in flight, answered in order by the worker. */
-  #shared: { bytes: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** Chunks posted, answered in order by the worker, each with its memory. */
+  readonly #posted: Posted[] = [];
   #digest: { resolve: (hex: string) => void; reject: (err: Error) => void } | undefined;
 
   constructor(
@@ -213,8 +227,7 @@ class WorkerSession implements HashSession {
   ) {}
 
   update(chunk: Uint8Array): void | Promise<void> {
-    if (this.#failure) throw this.#failure;
-    if (this.#finished) throw new Error('hash session is finished');
+    this.#usable();
     // One copy into a batch this session owns, whose ArrayBuffer is then transferred, not cloned:
     // request chunks are views into shared socket/pool memory and must not be detached.
     let at = 0;
@@ -230,21 +243,16 @@ class WorkerSession implements HashSession {
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
-  hashShared(view: Uint8Array): Promise<void> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#finished) return Promise.reject(new Error('hash session is finished'));
-    if (!(view.buffer instanceof SharedArrayBuffer)) return Promise.reject(new TypeError('hashShared needs a view on a SharedArrayBuffer'));
+  hashOwned(batch: Uint8Array): Promise<Uint8Array> {
+    try {
+      this.#usable();
+      checkOwned(batch);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     // Copied bytes still waiting in a batch go first, so the hash sees the bytes in order.
     this.#flush();
-    return new Promise<void>((resolve, reject) => {
-      this.#shared.push({ bytes: view.byteLength, resolve, reject });
-      this.worker.owe(view.byteLength);
-      try {
-        this.worker.post({ op: 'shared', sid: this.sid, view });
-      } catch (err) {
-        this.onFailure(err as Error);
-      }
-    });
+    return new Promise<Uint8Array>((resolve, reject) => this.#post(batch, { resolve, reject }));
   }
 
   digest(): Promise<string> {
@@ -258,7 +266,7 @@ class WorkerSession implements HashSession {
       try {
         this.worker.post({ op: 'digest', sid: this.sid });
       } catch (err) {
-        this.onFailure(err as Error);
+        this.onWorkerGone(err as Error);
       }
     });
   }
@@ -268,66 +276,90 @@ class WorkerSession implements HashSession {
     this.#finished = true;
     if (this.#batch) giveBack(this.#batch);
     this.#batch = undefined;
-    this.#release(new Error('hash session closed'));
-    if (!this.worker.failed) this.worker.post({ op: 'close', sid: this.sid });
+    this.#rejectWaiters(new Error('hash session closed'));
+    if (this.worker.failed) return;
+    // Chunks already posted still come back (their memory is their owners'); then the session is forgotten.
+    this.worker.post({ op: 'close', sid: this.sid });
+    this.#forgetWhenIdle();
   }
 
   onReply(m: WorkerReply): void {
-    if ('shared' in m) {
-      const done = this.#shared.shift();
-      this.worker.owe(-m.shared);
-      done?.resolve();
-    } else if ('acked' in m) {
-      giveBack(m.chunk);
-      this.#inFlight -= m.acked;
+    if ('acked' in m) {
+      const posted = this.#posted.shift();
       this.worker.owe(-m.acked);
-      if (this.#inFlight <= MAX_IN_FLIGHT / 2) for (const w of this.#waiters.splice(0)) w.resolve();
+      const memory = new Uint8Array(m.chunk.buffer);
+      if (posted?.owner) posted.owner.resolve(memory);
+      else {
+        giveBack(memory);
+        this.#inFlight -= m.acked;
+        if (this.#inFlight <= MAX_IN_FLIGHT / 2) for (const w of this.#waiters.splice(0)) w.resolve();
+      }
+      if (m.error !== undefined) this.#fail(new Error(`hashing failed: ${m.error}`));
     } else if ('hex' in m) {
       const d = this.#digest;
       this.#digest = undefined;
       this.worker.owe(-1);
-      this.worker.sessions.delete(this.sid);
       d?.resolve(`${this.algorithm}:${m.hex}`);
     } else {
-      this.onFailure(new Error(`hashing failed: ${m.error}`));
+      this.#fail(new Error(`hashing failed: ${m.error}`));
     }
+    this.#forgetWhenIdle();
   }
 
-  onFailure(err: Error): void {
+  /** The worker thread is gone: everything still posted to it is lost, and so is the digest. */
+  onWorkerGone(err: Error): void {
+    this.#fail(err);
+    for (const p of this.#posted.splice(0)) p.owner?.reject(err);
+    this.#inFlight = 0;
+    this.worker.sessions.delete(this.sid);
+  }
+
+  #usable(): void {
+    if (this.#failure) throw this.#failure;
+    if (this.#finished) throw new Error('hash session is finished');
+  }
+
+  #fail(err: Error): void {
     if (this.#failure) return;
     this.#failure = err;
-    this.#release(err);
-    for (const w of this.#waiters.splice(0)) w.reject(err);
+    this.#rejectWaiters(err);
     const d = this.#digest;
     this.#digest = undefined;
+    if (d) this.worker.owe(-1);
     d?.reject(err);
   }
 
-  /**
-   * Forgets this session on the worker side of the books (in-flight bytes no longer hold a ref);
-   * hashShared() calls still waiting are settled with reason, since their answers will be dropped.
-   */
-  #release(reason: Error): void {
-    this.worker.sessions.delete(this.sid);
-    if (this.#inFlight > 0) this.worker.owe(-this.#inFlight);
-    if (this.#digest) this.worker.owe(-1);
-    for (const w of this.#shared.splice(0)) {
-      this.worker.owe(-w.bytes);
-      w.reject(reason);
+  #rejectWaiters(err: Error): void {
+    for (const w of this.#waiters.splice(0)) w.reject(err);
+  }
+
+  /** A finished or failed session leaves the worker's books once nothing it posted is outstanding. */
+  #forgetWhenIdle(): void {
+    if ((this.#finished || this.#failure) && this.#posted.length === 0 && !this.#digest) this.worker.sessions.delete(this.sid);
+  }
+
+  #post(chunk: Uint8Array, owner?: Posted['owner']): void {
+    const bytes = chunk.byteLength;
+    try {
+      this.worker.post({ op: 'update', sid: this.sid, chunk }, [chunk.buffer as ArrayBuffer]);
+    } catch (err) {
+      // Not posted: a caller's chunk is still the caller's; the session cannot go on.
+      this.onWorkerGone(err as Error);
+      owner?.reject(err as Error);
+      return;
     }
-    this.#inFlight = 0;
+    this.#posted.push({ bytes, owner });
+    this.worker.owe(bytes);
+    if (!owner) this.#inFlight += bytes;
   }
 
   #flush(): void {
     if (!this.#batch || this.#filled === 0) return;
     // A partly filled batch is cut to its length; its ArrayBuffer is still its own, so transferable.
     const batch = this.#filled === BATCH_BYTES ? this.#batch : this.#batch.subarray(0, this.#filled);
-    const bytes = this.#filled;
     this.#batch = undefined;
     this.#filled = 0;
-    this.#inFlight += bytes;
-    this.worker.owe(bytes);
-    this.worker.post({ op: 'update', sid: this.sid, chunk: batch }, [batch.buffer as ArrayBuffer]);
+    this.#post(batch);
   }
 }
 
