@@ -1,5 +1,6 @@
 // Incremental blob hashing off the main thread: a lazily started pool of worker threads, each
-// upload's hash state pinned to one worker, chunks posted to it with bounded bytes in flight.
+// upload's hash state pinned to one worker, batches moved to it and back without copying.
+// Callers feed it through BodyBatches (body-batches.ts), which owns the memory and its bounds.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createDigester, type DigestAlgorithm } from '@docksphere/oci';
@@ -8,18 +9,13 @@ import { createDigester, type DigestAlgorithm } from '@docksphere/oci';
 export interface HashSession {
   readonly algorithm: DigestAlgorithm;
   /**
-   * Feeds the next chunk (the caller may reuse the chunk afterwards). A returned promise means
-   * the hasher is lagging: wait for it before feeding more (it rejects if the hasher failed).
-   */
-  update(chunk: Uint8Array): void | Promise<void>;
-  /**
    * Feeds the next bytes without copying them: batch must sit alone on its own ArrayBuffer (not a
    * view into pooled socket memory), which moves to the hasher's thread and is unusable here until
    * it comes back. Resolves with a view of that whole ArrayBuffer once the hasher is done with it,
    * whether or not hashing succeeded (a failure shows in digest()), so the caller can reuse the
    * memory. Rejects only without taking it (session finished or failed: batch is still usable)
-   * or when the memory is gone with the hasher's thread (batch is then detached). Ordered with
-   * update() calls.
+   * or when the memory is gone with the hasher's thread (batch is then detached). Batches are
+   * hashed in the order they are given.
    */
   hashOwned(batch: Uint8Array): Promise<Uint8Array>;
   /** Resolves "alg:hex" once every chunk fed so far is hashed; the session is finished afterwards. */
@@ -38,21 +34,6 @@ export interface HashSessionOptions {
 
 /** Blobs known to be smaller than this are hashed in-thread (manifest-sized configs, small layers). */
 export const IN_THREAD_BELOW = 1024 * 1024;
-/** Bytes posted to a worker but not yet hashed before update() asks the caller to wait. */
-const MAX_IN_FLIGHT = 8 * 1024 * 1024;
-/** Chunks are copied into batches of this size, so a 256 MiB blob is ~1,000 messages, not ~16,000. */
-const BATCH_BYTES = 256 * 1024;
-/** Returned batches kept for reuse across sessions (at most 8 MiB idle). */
-const SPARE_BATCHES = 32;
-const spares: Buffer[] = [];
-
-function takeBatch(): Buffer {
-  return spares.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
-}
-function giveBack(chunk: Uint8Array): void {
-  if (chunk.buffer.byteLength === BATCH_BYTES && spares.length < SPARE_BATCHES) spares.push(Buffer.from(chunk.buffer, 0, BATCH_BYTES));
-}
-
 /** Opens a hash session: in-thread for small known sizes, on a worker otherwise. */
 export function openHashSession(algorithm: DigestAlgorithm, options: HashSessionOptions = {}): HashSession {
   const { expectedBytes } = options;
@@ -70,14 +51,11 @@ class InThreadSession implements HashSession {
   constructor(readonly algorithm: DigestAlgorithm) {
     this.#digester = createDigester(algorithm);
   }
-  update(chunk: Uint8Array): void {
-    if (!this.#digester) throw new Error('hash session is finished');
-    this.#digester.update(chunk);
-  }
   hashOwned(batch: Uint8Array): Promise<Uint8Array> {
     try {
+      if (!this.#digester) throw new Error('hash session is finished');
       checkOwned(batch);
-      this.update(batch);
+      this.#digester.update(batch);
       return Promise.resolve(new Uint8Array(batch.buffer));
     } catch (err) {
       return Promise.reject(err as Error);
@@ -202,22 +180,11 @@ class HashPool {
   }
 }
 
-/** A chunk posted to the worker: one of this session's own batches, or a caller's (hashOwned). */
-interface Posted {
-  bytes: number;
-  owner?: { resolve: (memory: Uint8Array) => void; reject: (err: Error) => void };
-}
-
 class WorkerSession implements HashSession {
-  #batch: Buffer | undefined;
-  #filled = 0;
-  /** Bytes of update() batches posted and not yet hashed (the backpressure of update()). */
-  #inFlight = 0;
   #finished = false;
   #failure: Error | undefined;
-  #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
-  /** Chunks posted, answered in order by the worker, each with its memory. */
-  readonly #posted: Posted[] = [];
+  /** Batches posted, answered in order by the worker, each with its memory. */
+  readonly #posted: { resolve: (memory: Uint8Array) => void; reject: (err: Error) => void }[] = [];
   #digest: { resolve: (hex: string) => void; reject: (err: Error) => void } | undefined;
 
   constructor(
@@ -226,39 +193,25 @@ class WorkerSession implements HashSession {
     readonly sid: number,
   ) {}
 
-  update(chunk: Uint8Array): void | Promise<void> {
-    this.#usable();
-    // One copy into a batch this session owns, whose ArrayBuffer is then transferred, not cloned:
-    // request chunks are views into shared socket/pool memory and must not be detached.
-    let at = 0;
-    while (at < chunk.length) {
-      this.#batch ??= takeBatch();
-      const n = Math.min(chunk.length - at, BATCH_BYTES - this.#filled);
-      this.#batch.set(chunk.subarray(at, at + n), this.#filled);
-      this.#filled += n;
-      at += n;
-      if (this.#filled === BATCH_BYTES) this.#flush();
-    }
-    if (this.#inFlight <= MAX_IN_FLIGHT) return undefined;
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
-  }
-
   hashOwned(batch: Uint8Array): Promise<Uint8Array> {
+    // Read before posting: a transferred view has no bytes left.
+    const bytes = batch.byteLength;
     try {
-      this.#usable();
+      if (this.#failure) throw this.#failure;
+      if (this.#finished) throw new Error('hash session is finished');
       checkOwned(batch);
+      this.worker.post({ op: 'update', sid: this.sid, chunk: batch }, [batch.buffer as ArrayBuffer]);
     } catch (err) {
+      // Not posted: the batch is still the caller's.
       return Promise.reject(err as Error);
     }
-    // Copied bytes still waiting in a batch go first, so the hash sees the bytes in order.
-    this.#flush();
-    return new Promise<Uint8Array>((resolve, reject) => this.#post(batch, { resolve, reject }));
+    this.worker.owe(bytes);
+    return new Promise<Uint8Array>((resolve, reject) => this.#posted.push({ resolve, reject }));
   }
 
   digest(): Promise<string> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#finished) return Promise.reject(new Error('hash session is finished'));
-    this.#flush();
     this.#finished = true;
     return new Promise<string>((resolve, reject) => {
       this.#digest = { resolve, reject };
@@ -274,26 +227,16 @@ class WorkerSession implements HashSession {
   close(): void {
     if (this.#finished || this.#failure) return;
     this.#finished = true;
-    if (this.#batch) giveBack(this.#batch);
-    this.#batch = undefined;
-    this.#rejectWaiters(new Error('hash session closed'));
     if (this.worker.failed) return;
-    // Chunks already posted still come back (their memory is their owners'); then the session is forgotten.
+    // Batches already posted still come back (their memory is their owners'); then the session is forgotten.
     this.worker.post({ op: 'close', sid: this.sid });
     this.#forgetWhenIdle();
   }
 
   onReply(m: WorkerReply): void {
     if ('acked' in m) {
-      const posted = this.#posted.shift();
       this.worker.owe(-m.acked);
-      const memory = new Uint8Array(m.chunk.buffer);
-      if (posted?.owner) posted.owner.resolve(memory);
-      else {
-        giveBack(memory);
-        this.#inFlight -= m.acked;
-        if (this.#inFlight <= MAX_IN_FLIGHT / 2) for (const w of this.#waiters.splice(0)) w.resolve();
-      }
+      this.#posted.shift()?.resolve(new Uint8Array(m.chunk.buffer));
       if (m.error !== undefined) this.#fail(new Error(`hashing failed: ${m.error}`));
     } else if ('hex' in m) {
       const d = this.#digest;
@@ -306,60 +249,25 @@ class WorkerSession implements HashSession {
     this.#forgetWhenIdle();
   }
 
-  /** The worker thread is gone: everything still posted to it is lost, and so is the digest. */
+  /** The worker thread is gone: every batch still posted to it is lost, and so is the digest. */
   onWorkerGone(err: Error): void {
     this.#fail(err);
-    for (const p of this.#posted.splice(0)) p.owner?.reject(err);
-    this.#inFlight = 0;
+    for (const p of this.#posted.splice(0)) p.reject(err);
     this.worker.sessions.delete(this.sid);
-  }
-
-  #usable(): void {
-    if (this.#failure) throw this.#failure;
-    if (this.#finished) throw new Error('hash session is finished');
   }
 
   #fail(err: Error): void {
     if (this.#failure) return;
     this.#failure = err;
-    this.#rejectWaiters(err);
     const d = this.#digest;
     this.#digest = undefined;
     if (d) this.worker.owe(-1);
     d?.reject(err);
   }
 
-  #rejectWaiters(err: Error): void {
-    for (const w of this.#waiters.splice(0)) w.reject(err);
-  }
-
   /** A finished or failed session leaves the worker's books once nothing it posted is outstanding. */
   #forgetWhenIdle(): void {
     if ((this.#finished || this.#failure) && this.#posted.length === 0 && !this.#digest) this.worker.sessions.delete(this.sid);
-  }
-
-  #post(chunk: Uint8Array, owner?: Posted['owner']): void {
-    const bytes = chunk.byteLength;
-    try {
-      this.worker.post({ op: 'update', sid: this.sid, chunk }, [chunk.buffer as ArrayBuffer]);
-    } catch (err) {
-      // Not posted: a caller's chunk is still the caller's; the session cannot go on.
-      this.onWorkerGone(err as Error);
-      owner?.reject(err as Error);
-      return;
-    }
-    this.#posted.push({ bytes, owner });
-    this.worker.owe(bytes);
-    if (!owner) this.#inFlight += bytes;
-  }
-
-  #flush(): void {
-    if (!this.#batch || this.#filled === 0) return;
-    // A partly filled batch is cut to its length; its ArrayBuffer is still its own, so transferable.
-    const batch = this.#filled === BATCH_BYTES ? this.#batch : this.#batch.subarray(0, this.#filled);
-    this.#batch = undefined;
-    this.#filled = 0;
-    this.#post(batch);
   }
 }
 

@@ -209,14 +209,17 @@ export class UploadSessions {
     if (known && known.size === size && want.algorithm === 'sha256') return known.hasher.digest();
     known?.hasher.close();
     // Another replica did the last append (or the state was evicted, or the digest is sha512):
-    // hash the staged bytes, waiting on the hasher so a large blob is not read into memory.
+    // hash the staged bytes. They go through batches like a request body, so they are read at the
+    // hasher's pace and never held whole in memory.
     const hasher = openHashSession(want.algorithm, { expectedBytes: size });
     try {
       if (size > 0) {
-        const staged = await this.deps.store.readUpload(id, size);
-        for await (const chunk of staged) {
-          const lag = hasher.update(chunk as Buffer);
-          if (lag) await lag;
+        const batches = new BodyBatches(await this.deps.store.readUpload(id, size), hasher, size);
+        try {
+          // Each batch goes to the hasher as the next one is asked for; there is nothing else to do with it.
+          for await (const batch of batches) void batch;
+        } finally {
+          batches.discard();
         }
       }
       return await hasher.digest();
