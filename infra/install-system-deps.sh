@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, every real server and client the test suites start:
-# PostgreSQL, Redis, NATS, NGINX, the Docker engine (and its containerd, whose ctr is a client under test), skopeo, podman, the reference registry,
+# PostgreSQL, Redis, NATS, NGINX, the Docker engine (and its containerd, whose ctr is a client under test), skopeo, podman, buildah, the reference registry,
 # busybox (test images) and OpenLDAP (slapd, ldap-utils) for the LDAP tests. Idempotent; quick when everything is present.
 set -euo pipefail
-packages=(postgresql redis-server nats-server nginx docker.io containerd skopeo podman docker-registry busybox-static slapd ldap-utils)
+packages=(postgresql redis-server nats-server nginx docker.io containerd skopeo podman buildah docker-registry busybox-static slapd ldap-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
