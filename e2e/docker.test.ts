@@ -1,9 +1,12 @@
 // The real docker CLI and engine against DockSphere: login through the token service, push a
-// locally built multi-layer image, pull it back by tag and by digest with nothing cached, and the
-// failures a user meets (wrong password, a missing tag, pushing without push rights).
+// locally built multi-layer image, pull it back by tag and by digest with nothing cached, assemble
+// a manifest list in another repository with `docker manifest` (its blobs arrive by cross-repository
+// mount) and pull through it, and the failures a user meets (wrong password, a missing tag, pushing
+// without push rights).
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDockerd, hasCommand, makeTempDir, requireServer } from '@docksphere/infra';
+import { pushUser, registryFetch } from './harness/registry-client.ts';
 import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { run } from './harness/run.ts';
 import { targets } from './harness/targets.ts';
@@ -126,6 +129,33 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
     );
     replicas.delete(undefined);
     expect(replicas.size).toBe(2);
+  });
+
+  it('docker manifest create/push assembles a manifest list in another repository, mounting the blobs, and docker pulls through it', async () => {
+    const list = `${registry.host}/e2e/multi:list`;
+    await docker(configDir, ['manifest', 'create', '--insecure', list, `${registry.host}/e2e/app@${digest}`]);
+    const pushed = await docker(configDir, ['manifest', 'push', '--insecure', '--purge', list]);
+    // It prints each child it pushed, then the list's own digest last.
+    const listDigest = pushed.stdout.match(/sha256:[0-9a-f]{64}/g)?.pop();
+    expect(listDigest).toBeDefined();
+    const got = await registryFetch(registry, `/v2/e2e/multi/manifests/${listDigest}`, { headers: { accept: 'application/vnd.docker.distribution.manifest.list.v2+json' } }, pushUser(registry));
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-type')).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
+    expect(((await got.json()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest)).toEqual([digest]);
+    if (registry.frontAccessLog) {
+      // docker's manifest push brings the image's blobs over by cross-repository mount (201), not by upload.
+      const mounts = registry
+        .frontAccessLog()
+        .split('\n')
+        .filter((l) => l.includes('"POST /v2/e2e/multi/blobs/uploads/?') && /[?&]mount=sha256(:|%3A)[0-9a-f]{64}/.test(l) && /[?&]from=e2e(%2F|\/)app[& ]/.test(l) && / 201 /.test(l));
+      expect(mounts.length).toBe(image.diffIds.length + 1);
+    }
+    await forgetLocally(list, `${registry.host}/e2e/app@${digest}`);
+    await docker(configDir, ['pull', list]);
+    const local = await imageLayers(configDir, list);
+    expect(local.id).toBe(image.imageId);
+    expect(local.repoDigests).toContain(`${registry.host}/e2e/multi@${listDigest}`);
+    await run('docker', ['rmi', '--force', list], { env: { ...process.env, DOCKER_CONFIG: configDir } });
   });
 
   it('runs the pulled image', async () => {
