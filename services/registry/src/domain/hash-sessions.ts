@@ -18,7 +18,7 @@ export interface HashSession {
    * hashed in the order they are given.
    */
   hashOwned(batch: Uint8Array): Promise<Uint8Array>;
-  /** Resolves "alg:hex" once every chunk fed so far is hashed; the session is finished afterwards. */
+  /** Resolves "alg:hex" once every batch given so far is hashed; the session is finished afterwards. */
   digest(): Promise<string>;
   /** Drops the state without a digest (idempotent; also fine after digest()). */
   close(): void;
@@ -34,6 +34,7 @@ export interface HashSessionOptions {
 
 /** Blobs known to be smaller than this are hashed in-thread (manifest-sized configs, small layers). */
 export const IN_THREAD_BELOW = 1024 * 1024;
+
 /** Opens a hash session: in-thread for small known sizes, on a worker otherwise. */
 export function openHashSession(algorithm: DigestAlgorithm, options: HashSessionOptions = {}): HashSession {
   const { expectedBytes } = options;
