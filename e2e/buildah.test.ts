@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDockerd, hasCommand, makeTempDir, requireServer } from '@docksphere/infra';
 import { pushUser, registryFetch, writeAuthFile } from './harness/registry-client.ts';
 import type { RegistryUnderTest } from './harness/registry-under-test.ts';
-import { run, runOk } from './harness/run.ts';
+import { runOk } from './harness/run.ts';
 import { targets } from './harness/targets.ts';
 import { printLogsOnFailure } from './harness/logs-on-failure.ts';
-import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
+import { buildSavedTestImage, removeImages, type TestImage } from './harness/test-image.ts';
 
 // The image is built with docker and handed over with docker save, as in the podman suite.
 const haveBuildah = requireServer('buildah', hasCommand('buildah') && hasCommand('docker') && hasCommand('dockerd'));
@@ -53,15 +53,15 @@ describe.skipIf(!haveBuildah).each(targets())('buildah against $name', (target) 
   beforeAll(async () => {
     await ensureDockerd();
     registry = await target.start();
-    image = await buildTestImage(dockerConfig, path.join(temp.dir, 'build'), `buildah-${target.name}`);
-    const archive = path.join(temp.dir, 'image.tar');
-    await docker(dockerConfig, ['save', '-o', archive, image.ref]);
+    const saved = await buildSavedTestImage(dockerConfig, temp.dir, `buildah-${target.name}`);
+    image = saved.image;
+    const archive = saved.archive;
     local = (await buildah(['pull', `docker-archive:${archive}`])).stdout.trim().split('\n').pop()!;
     authfile = writeAuthFile(path.join(temp.dir, 'auth'), registry, pushUser(registry));
   });
 
   afterAll(async () => {
-    if (image) for (const ref of [image.ref, image.baseRef]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } });
+    if (image) await removeImages(dockerConfig, [image.ref, image.baseRef]);
     await registry?.stop();
     temp.remove();
   });

@@ -12,7 +12,7 @@ import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { run, runOk } from './harness/run.ts';
 import { targets } from './harness/targets.ts';
 import { printLogsOnFailure } from './harness/logs-on-failure.ts';
-import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
+import { buildSavedTestImage, removeImages, type TestImage } from './harness/test-image.ts';
 
 const haveCtr = requireServer('ctr (containerd)', hasCommand('ctr') && hasCommand('docker') && hasCommand('dockerd'));
 
@@ -59,10 +59,9 @@ describe.skipIf(!haveCtr).each(targets())('containerd (ctr) against $name', (tar
     await ensureDockerd();
     socket = containerdSocket();
     registry = await target.start();
-    image = await buildTestImage(dockerConfig, path.join(temp.dir, 'build'), `ctr-${target.name}`);
-    const archive = path.join(temp.dir, 'image.tar');
-    await docker(dockerConfig, ['save', '-o', archive, image.ref]);
-    await ctrOk(['images', 'import', archive]);
+    const saved = await buildSavedTestImage(dockerConfig, temp.dir, `ctr-${target.name}`);
+    image = saved.image;
+    await ctrOk(['images', 'import', saved.archive]);
     remote = `${registry.host}/e2e/ctr:v1`;
     const local = (await ctrOk(['images', 'ls', '--quiet'])).stdout.split('\n').find((ref) => ref.endsWith(image.ref));
     if (!local) throw new Error(`ctr did not import ${image.ref}`);
@@ -74,7 +73,7 @@ describe.skipIf(!haveCtr).each(targets())('containerd (ctr) against $name', (tar
       await forgetEverything().catch(() => undefined);
       await ctr(['namespaces', 'rm', namespace]);
     }
-    if (image) for (const ref of [image.ref, image.baseRef]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } });
+    if (image) await removeImages(dockerConfig, [image.ref, image.baseRef]);
     await registry?.stop();
     temp.remove();
   });

@@ -11,7 +11,7 @@ import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { run } from './harness/run.ts';
 import { targets } from './harness/targets.ts';
 import { printLogsOnFailure } from './harness/logs-on-failure.ts';
-import { buildTestImage, docker, imageLayers, type TestImage } from './harness/test-image.ts';
+import { buildTestImage, docker, imageLayers, removeImages, type TestImage } from './harness/test-image.ts';
 
 const haveDocker = requireServer('docker', hasCommand('docker') && hasCommand('dockerd'));
 
@@ -37,7 +37,7 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
 
   /** Removes every local name of the test image and its base, so a pull must fetch every layer. */
   async function forgetLocally(...extra: string[]): Promise<void> {
-    for (const ref of [image.ref, image.baseRef, remote, ...extra]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: configDir } });
+    await removeImages(configDir, [image.ref, image.baseRef, remote, ...extra]);
     const gone = await run('docker', ['image', 'inspect', image.imageId], { env: { ...process.env, DOCKER_CONFIG: configDir } });
     expect(gone.code, 'the image should be gone from the engine before pulling').not.toBe(0);
   }
@@ -53,7 +53,7 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
 
   afterAll(async () => {
     const byDigest = digest ? [`${registry.host}/e2e/app@${digest}`] : [];
-    if (image) for (const ref of [image.ref, image.baseRef, remote, ...byDigest]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: configDir } });
+    if (image) await removeImages(configDir, [image.ref, image.baseRef, remote, ...byDigest]);
     await registry?.stop();
     temp.remove();
   });
@@ -155,7 +155,7 @@ describe.skipIf(!haveDocker).each(targets())('docker against $name', (target) =>
     const local = await imageLayers(configDir, list);
     expect(local.id).toBe(image.imageId);
     expect(local.repoDigests).toContain(`${registry.host}/e2e/multi@${listDigest}`);
-    await run('docker', ['rmi', '--force', list], { env: { ...process.env, DOCKER_CONFIG: configDir } });
+    await removeImages(configDir, [list]);
   });
 
   it('runs the pulled image', async () => {

@@ -10,7 +10,7 @@ import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { run, runOk } from './harness/run.ts';
 import { targets } from './harness/targets.ts';
 import { printLogsOnFailure } from './harness/logs-on-failure.ts';
-import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
+import { buildSavedTestImage, removeImages, type TestImage } from './harness/test-image.ts';
 
 // The image is built with docker (podman build needs more than this machine offers) and handed over with docker save.
 const havePodman = requireServer('podman', hasCommand('podman') && hasCommand('docker') && hasCommand('dockerd'));
@@ -33,17 +33,16 @@ describe.skipIf(!havePodman).each(targets())('podman against $name', (target) =>
   beforeAll(async () => {
     await ensureDockerd();
     registry = await target.start();
-    image = await buildTestImage(dockerConfig, path.join(temp.dir, 'build'), `podman-${target.name}`);
-    const archive = path.join(temp.dir, 'image.tar');
-    await docker(dockerConfig, ['save', '-o', archive, image.ref]);
-    await podman(['load', '-i', archive]);
+    const saved = await buildSavedTestImage(dockerConfig, temp.dir, `podman-${target.name}`);
+    image = saved.image;
+    await podman(['load', '-i', saved.archive]);
     remote = `${registry.host}/e2e/podman:v1`;
     // An empty auth file: `podman login` below has to write the credentials itself.
     authfile = writeAuthFile(path.join(temp.dir, 'auth'), registry, undefined);
   });
 
   afterAll(async () => {
-    if (image) for (const ref of [image.ref, image.baseRef]) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: dockerConfig } });
+    if (image) await removeImages(dockerConfig, [image.ref, image.baseRef]);
     await registry?.stop();
     temp.remove();
   });

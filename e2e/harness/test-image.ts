@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runOk } from './run.ts';
+import { run, runOk } from './run.ts';
 
 export const BUSYBOX = '/bin/busybox';
 
@@ -61,4 +61,20 @@ export async function buildTestImage(configDir: string, workDir: string, name: s
   await docker(configDir, ['build', '--network', 'none', '-t', ref, context], { timeoutMs: 180_000 });
   const { id: imageId, diffIds } = await imageLayers(configDir, ref);
   return { ref, baseRef, diffIds, imageId };
+}
+
+/**
+ * Builds the test image with docker and saves it as a docker archive (`<workDir>/image.tar`), for
+ * clients that cannot read docker's image store: podman, buildah, containerd's ctr.
+ */
+export async function buildSavedTestImage(configDir: string, workDir: string, name: string): Promise<{ image: TestImage; archive: string }> {
+  const image = await buildTestImage(configDir, path.join(workDir, 'build'), name);
+  const archive = path.join(workDir, 'image.tar');
+  await docker(configDir, ['save', '-o', archive, image.ref]);
+  return { image, archive };
+}
+
+/** Removes local image names from the docker engine; a name that is not there is no error. */
+export async function removeImages(configDir: string, refs: readonly string[]): Promise<void> {
+  for (const ref of refs) await run('docker', ['rmi', '--force', ref], { env: { ...process.env, DOCKER_CONFIG: configDir } });
 }
