@@ -85,7 +85,12 @@ describe.skipIf(!available)('hooks service (distributed main)', () => {
     bus = await connectNatsBus({ servers: nats.url, name: 'e2e-publisher' });
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'e2e', alg: 'ES256', use: 'sig' }] });
-    jwksUrl = `http://127.0.0.1:${await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(jwks))}/auth/jwks`;
+    // Plays the auth service: its keys, and its word that the admin's session is live.
+    const adminSession = JSON.stringify({ status: 'live', user: { kind: 'user', id: 'u-admin', username: 'admin', admin: true, groups: [] } });
+    jwksUrl = `http://127.0.0.1:${await listen((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(req.url === '/internal/auth/session' ? adminSession : jwks);
+    })}/auth/jwks`;
     adminToken = await new SignJWT({ sid: crypto.randomUUID(), username: 'admin', admin: true })
       .setProtectedHeader({ alg: 'ES256', kid: 'e2e' })
       .setIssuer(ISSUER)

@@ -6,7 +6,7 @@ import { openDatabase } from '@docksphere/db';
 import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
 import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, startRegistryConsumers, RepositoryInvalidations, registryFrameworkErrors, REGISTRY_SCHEMA } from '@docksphere/registry';
-import { authPlugin, migrateAuth, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, AUTH_SCHEMA } from '@docksphere/auth';
+import { authPlugin, migrateAuth, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, createCredentialAuthority, AUTH_SCHEMA } from '@docksphere/auth';
 import { metadataPlugin, migrateMetadata, startMetadataConsumers, metadataAccessPolicy, METADATA_SCHEMA } from '@docksphere/metadata';
 import { hooksPlugin, migrateHooks, startHooksConsumers, createDeliveryQueue } from '@docksphere/hooks';
 
@@ -64,17 +64,15 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
         });
 
   const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
-  // The token service asks metadata's permission model in-process (no /internal HTTP hop).
-  await app.register(authPlugin, { db, config, keys, logger, accessPolicy: metadataAccessPolicy(db), onOutboxWrite: () => relays.auth.nudge() });
-  await app.register(metadataPlugin, { db, config, logger, jwks: () => keys.publicJwks(), onOutboxWrite: () => relays.metadata.nudge() });
-  await app.register(hooksPlugin, {
-    db,
-    config,
-    logger,
-    queue: hooksQueue,
-    consoleAuth: { jwks: () => keys.publicJwks() },
-    onOutboxWrite: () => hooks.relay.nudge(),
-  });
+  // In one process the services ask each other in-process (no /internal HTTP hop): the token
+  // service and hooks ask metadata's permission model; metadata and hooks ask auth whether a
+  // session or token is live (uncached: a logout or revocation holds at once).
+  const accessPolicy = metadataAccessPolicy(db);
+  const authority = createCredentialAuthority(db, config.auth);
+  const jwks = () => keys.publicJwks();
+  await app.register(authPlugin, { db, config, keys, logger, accessPolicy, onOutboxWrite: () => relays.auth.nudge() });
+  await app.register(metadataPlugin, { db, config, logger, jwks, authority, onOutboxWrite: () => relays.metadata.nudge() });
+  await app.register(hooksPlugin, { db, config, logger, queue: hooksQueue, jwks, authority, accessDecider: accessPolicy, onOutboxWrite: () => hooks.relay.nudge() });
   await app.register(
     registryPlugin({
       db,

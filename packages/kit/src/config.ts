@@ -39,6 +39,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Shared secret for /internal/* calls between services. */
   internalSecret: string | undefined;
+  /** The auth service's internal base URL (AUTH_URL; default: the origin of AUTH_JWKS_URL), for session and token checks. */
+  authUrl: string | undefined;
 }
 
 export interface DatabaseConfig {
@@ -100,6 +102,10 @@ export interface AuthConfig {
   /** Lifetime of console access JWTs; the refresh cookie lives refreshTtlSeconds. */
   sessionTtlSeconds: number;
   refreshTtlSeconds: number;
+  /** A console session unused this long ends (requests marked as background do not count as use). */
+  sessionIdleTimeoutSeconds: number;
+  /** A console session ends this long after login, however active. */
+  sessionMaxLifetimeSeconds: number;
   /** Signing keys: a directory of PEM files (generated there on first start when keyGenerate). */
   keysDir: string;
   /** Explicit signing key file (distributed mode, mounted secret); overrides the newest key in keysDir. */
@@ -193,6 +199,21 @@ export interface DockSphereConfig {
   dataDir: string;
 }
 
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    throw new ConfigError(`AUTH_JWKS_URL must be a URL, got "${url}"`);
+  }
+}
+
+function atLeast(env: Env, name: string, fallback: number, min: number): number {
+  const n = int(env, name, fallback);
+  if (n < min) throw new ConfigError(`${name} must be at least ${min}, got ${n}`);
+  return n;
+}
+
 export function loadConfig(env: Env = process.env): DockSphereConfig {
   const dataDir = path.resolve(read(env, 'DATA_DIR') ?? '.data');
   const port = int(env, 'PORT', 5000);
@@ -209,6 +230,7 @@ export function loadConfig(env: Env = process.env): DockSphereConfig {
       publicUrl,
       logLevel: read(env, 'LOG_LEVEL') ?? 'info',
       internalSecret: read(env, 'INTERNAL_SECRET'),
+      authUrl: read(env, 'AUTH_URL') ?? originOf(read(env, 'AUTH_JWKS_URL')),
     },
     database: { url: read(env, 'DATABASE_URL'), dataDir: path.resolve(read(env, 'PGLITE_DIR') ?? path.join(dataDir, 'pglite')), pgliteRelaxedDurability: bool(env, 'PGLITE_RELAXED_DURABILITY', true) },
     storage: {
@@ -294,6 +316,8 @@ function loadAuthConfig(env: Env, dataDir: string, publicUrl: string): AuthConfi
     tokenTtlSeconds,
     sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 600),
     refreshTtlSeconds: int(env, 'REFRESH_TTL_SECONDS', 14 * 24 * 3600),
+    sessionIdleTimeoutSeconds: atLeast(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 8 * 3600, 60),
+    sessionMaxLifetimeSeconds: atLeast(env, 'SESSION_MAX_LIFETIME_SECONDS', 14 * 24 * 3600, 60),
     keysDir: path.resolve(read(env, 'AUTH_KEYS_DIR') ?? path.join(dataDir, 'auth-keys')),
     signingKeyFile: signingKeyFile ? path.resolve(signingKeyFile) : undefined,
     keyGenerate: bool(env, 'AUTH_KEYS_GENERATE', signingKeyFile === undefined),

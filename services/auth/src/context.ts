@@ -1,7 +1,7 @@
 // Everything a route needs, built once per plugin instance from the deps the caller passes in.
 import type { Kysely } from '@docksphere/db';
 import type { AuthConfig, Logger } from '@docksphere/kit';
-import type { AccessPolicy } from './domain/access-policy.ts';
+import type { AccessDecider } from '@docksphere/kit';
 import type { KeyStore } from './domain/keys.ts';
 import type { LdapAuthenticator } from './domain/ldap.ts';
 import type { Mailer } from './domain/mailer.ts';
@@ -11,7 +11,7 @@ export interface AuthContext {
   db: Kysely<any>;
   settings: AuthConfig;
   keys: KeyStore;
-  policy: AccessPolicy;
+  policy: AccessDecider;
   limiter: RateLimiter;
   mailer: Mailer;
   ldap: LdapAuthenticator | undefined;
@@ -23,6 +23,3 @@ export interface AuthContext {
   /** Called after a commit that wrote outbox events (all-in-one: wakes the relay). */
   outboxWritten(): void;
 }
-
-/** Audience of console access tokens, distinct from the registry's so neither is accepted by the other. */
-export const CONSOLE_AUDIENCE = 'docksphere-console';

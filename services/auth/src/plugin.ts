@@ -4,9 +4,11 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Kysely } from '@docksphere/db';
-import { ApiError, createLogger, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { ApiError, authKeySource, createLogger, httpAccessDecider, registerAuthLayer, toApiError, type AccessDecider, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { createCredentialAuthority } from './domain/credential-authority.ts';
+import { internalRoutes } from './routes/internal.ts';
 import type { AuthContext } from './context.ts';
-import { BuiltinAccessPolicy, HttpAccessPolicy, parseGroupGrants, type AccessPolicy } from './domain/access-policy.ts';
+import { BuiltinAccessPolicy, parseGroupGrants } from './domain/access-policy.ts';
 import type { KeyStore } from './domain/keys.ts';
 import { LdapAuthenticator } from './domain/ldap.ts';
 import { createSmtpMailer, unconfiguredMailer, type Mailer } from './domain/mailer.ts';
@@ -27,7 +29,7 @@ export interface AuthDeps {
   keys: KeyStore;
   logger?: Logger;
   /** Defaults by config: the built-in rule, or metadata's POST /internal/access. */
-  accessPolicy?: AccessPolicy;
+  accessPolicy?: AccessDecider;
   /** Defaults by config: Redis when REDIS_URL is set, memory otherwise. */
   counters?: CounterStore;
   /** Defaults by config: SMTP_URL, or a mailer that refuses (and the failure is logged). */
@@ -36,10 +38,10 @@ export interface AuthDeps {
   onOutboxWrite?: () => void;
 }
 
-export function defaultAccessPolicy(config: DockSphereConfig): AccessPolicy {
+export function defaultAccessPolicy(config: DockSphereConfig): AccessDecider {
   if (config.auth.accessPolicy === 'metadata') {
     if (!config.auth.metadataUrl) throw new Error('AUTH_ACCESS_POLICY=metadata needs METADATA_URL');
-    return new HttpAccessPolicy(config.auth.metadataUrl, config.server.internalSecret);
+    return httpAccessDecider({ metadataUrl: config.auth.metadataUrl, internalSecret: config.server.internalSecret });
   }
   return new BuiltinAccessPolicy(parseGroupGrants(config.auth.ldap.groupGrants));
 }
@@ -68,6 +70,8 @@ export const authPlugin: FastifyPluginAsync<AuthDeps> = async (app: FastifyInsta
   if (!deps.counters) app.addHook('onClose', async () => ctx.limiter.close());
 
   await app.register(cookie);
+  // Its own sessions and tokens are checked in-process; its own keys verify console tokens.
+  registerAuthLayer(app, { issuer: ctx.issuer, keys: authKeySource({ jwks: () => ctx.keys.publicJwks() }), authority: createCredentialAuthority(ctx.db, settings) });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   // Bounded bodies: credentials and settings are small.
@@ -94,6 +98,7 @@ export const authPlugin: FastifyPluginAsync<AuthDeps> = async (app: FastifyInsta
     return reply.code(500).send(new ApiError('INTERNAL', 'internal error').toJSON());
   });
 
+  await internalRoutes(app, ctx, config.server.internalSecret);
   await tokenRoutes(app, ctx);
   await sessionRoutes(app, ctx);
   await accountRoutes(app, ctx);

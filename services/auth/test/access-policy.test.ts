@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessEntry } from '@docksphere/access';
-import { BuiltinAccessPolicy, HttpAccessPolicy, parseGroupGrants, type AccessPolicy } from '../src/index.ts';
+import { httpAccessDecider, type AccessDecider } from '@docksphere/kit';
+import { BuiltinAccessPolicy, parseGroupGrants } from '../src/index.ts';
 import { grantAccess } from '../src/domain/grants.ts';
 import type { Subject } from '../src/domain/subject.ts';
 import { basic, decodeJwt, startAuth } from './helpers.ts';
@@ -72,7 +73,7 @@ describe('metadata policy over HTTP', () => {
   it('sends the subject and the request with the internal secret, and intersects what comes back', async () => {
     // Metadata may answer with more than was asked: the token still carries only the intersection.
     answer = (body) => ({ status: 200, json: { granted: body.requested.map((e: AccessEntry) => ({ ...e, actions: ['pull', 'delete'] })).concat([repo('other/x', 'push')]) } });
-    const policy: AccessPolicy = new HttpAccessPolicy(url, 'internal-secret');
+    const policy: AccessDecider = httpAccessDecider({ metadataUrl: url, internalSecret: 'internal-secret' });
     const granted = await grantAccess(policy, alice, undefined, [repo('team/app', 'pull', 'push')]);
     expect(granted).toEqual([repo('team/app', 'pull')]);
     expect(seen.at(-1)).toEqual({ secret: 'internal-secret', body: { subject: alice, requested: [repo('team/app', 'pull', 'push')] } });
@@ -80,9 +81,9 @@ describe('metadata policy over HTTP', () => {
 
   it('a failing metadata service is an error, never a grant, and the token endpoint answers 503', async () => {
     answer = () => ({ status: 500, json: {} });
-    await expect(new HttpAccessPolicy(url, undefined).decide(alice, [repo('team/app', 'pull')])).rejects.toThrow(/500/);
+    await expect(httpAccessDecider({ metadataUrl: url, internalSecret: undefined }).decide(alice, [repo('team/app', 'pull')])).rejects.toThrow(/500/);
     answer = () => ({ status: 200, json: { nope: true } });
-    await expect(new HttpAccessPolicy(url, undefined).decide(alice, [repo('team/app', 'pull')])).rejects.toThrow(/granted/);
+    await expect(httpAccessDecider({ metadataUrl: url, internalSecret: undefined }).decide(alice, [repo('team/app', 'pull')])).rejects.toThrow(/granted/);
     const auth = await startAuth({ env: { AUTH_ACCESS_POLICY: 'metadata', METADATA_URL: url } });
     try {
       answer = () => ({ status: 503, json: {} });

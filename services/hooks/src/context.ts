@@ -1,7 +1,6 @@
 // Everything a hooks route needs, built once per plugin instance from the deps the caller passes in.
 import type { Kysely } from '@docksphere/db';
 import type { HooksConfig, Logger } from '@docksphere/kit';
-import type { ConsoleTokenVerifier } from './domain/console-auth.ts';
 import type { AdminPolicy } from './domain/permissions.ts';
 import type { SsrfGuard } from './domain/ssrf-guard.ts';
 import type { DeliveryQueue } from './queue/delivery-queue.ts';
@@ -9,7 +8,6 @@ import type { DeliveryQueue } from './queue/delivery-queue.ts';
 export interface HooksContext {
   db: Kysely<any>;
   settings: HooksConfig;
-  verifyConsoleToken: ConsoleTokenVerifier;
   policy: AdminPolicy;
   guard: SsrfGuard;
   queue: DeliveryQueue;

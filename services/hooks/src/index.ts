@@ -22,8 +22,7 @@ export { migrateHooks, hooksMigrations, HOOKS_SCHEMA } from './store/migrations/
 export { startHooksConsumers, HOOKS_CONSUMER, type HooksConsumerDeps, type HooksConsumers } from './consumers.ts';
 export { createDeliveryQueue, BullMqDeliveryQueue, InProcessDeliveryQueue } from './queue/index.ts';
 export type { DeliveryJob, DeliveryOutcome, DeliveryQueue, DeliveryWorker } from './queue/index.ts';
-export { CONSOLE_AUDIENCE, type ConsoleAuthOptions, type ConsoleUser } from './domain/console-auth.ts';
-export { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy } from './domain/permissions.ts';
+export { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy, type ConsoleUser } from './domain/permissions.ts';
 export { SsrfGuard, forbiddenClass, systemResolver, type HostResolver, type ResolvedAddress } from './domain/ssrf-guard.ts';
 export { signatureHeader, verifySignature, SIGNATURE_HEADER, type SignatureCheck } from './domain/signature.ts';
 export { WEBHOOK_PAYLOAD_VERSION, type WebhookPayloadV1 } from './domain/webhook-payload.ts';

@@ -25,7 +25,6 @@ async function main(): Promise<void> {
     config,
     logger,
     queue,
-    consoleAuth: { jwksUrl: config.registry.auth.jwksUrl },
     onOutboxWrite: () => consumers.relay.nudge(),
   });
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -3,9 +3,9 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Kysely } from '@docksphere/db';
-import { ApiError, createLogger, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import type { JSONWebKeySet } from 'jose';
+import { ApiError, authKeySource, cachedAuthority, createLogger, httpAccessDecider, httpCredentialAuthority, registerAuthLayer, toApiError, type AccessDecider, type CredentialAuthority, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import type { HooksContext } from './context.ts';
-import { createConsoleVerifier, type ConsoleAuthOptions } from './domain/console-auth.ts';
 import { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy } from './domain/permissions.ts';
 import { SsrfGuard, type HostResolver } from './domain/ssrf-guard.ts';
 import type { DeliveryQueue } from './queue/delivery-queue.ts';
@@ -19,10 +19,14 @@ export interface HooksDeps {
   config: DockSphereConfig;
   /** The delivery queue shared with startHooksConsumers (pings and redeliveries are queued here). */
   queue: DeliveryQueue;
-  /** How console access tokens are verified: the auth service's keys (jwks in one process, jwksUrl otherwise). */
-  consoleAuth: Omit<ConsoleAuthOptions, 'issuer'> & { issuer?: string };
+  /** The auth service's public keys (all-in-one: () => keys.publicJwks()); otherwise AUTH_JWKS_URL is fetched. */
+  jwks?: (() => Promise<JSONWebKeySet>) | undefined;
+  /** The auth service's word on sessions and tokens (all-in-one: in-process); otherwise AUTH_URL's /internal/auth/*. */
+  authority?: CredentialAuthority;
+  /** Metadata's permission model (all-in-one: in-process); otherwise METADATA_URL's POST /internal/access. */
+  accessDecider?: AccessDecider;
   logger?: Logger;
-  /** Defaults by config: metadata's POST /internal/access when METADATA_URL is set, own namespace otherwise. */
+  /** Replaces the policy built from accessDecider/config (tests). */
   adminPolicy?: AdminPolicy;
   /** DNS for the SSRF guard (tests); the system resolver otherwise. */
   resolver?: HostResolver;
@@ -30,8 +34,16 @@ export interface HooksDeps {
   onOutboxWrite?: () => void;
 }
 
-export function defaultAdminPolicy(config: DockSphereConfig): AdminPolicy {
-  return config.auth.metadataUrl ? new MetadataAdminPolicy(config.auth.metadataUrl, config.server.internalSecret) : new OwnNamespacePolicy();
+/** Metadata's permission model when it is reachable (METADATA_URL), the own-namespace rule otherwise. */
+export function defaultAdminPolicy(config: DockSphereConfig, decider?: AccessDecider): AdminPolicy {
+  if (decider) return new MetadataAdminPolicy(decider);
+  return config.auth.metadataUrl ? new MetadataAdminPolicy(httpAccessDecider({ metadataUrl: config.auth.metadataUrl, internalSecret: config.server.internalSecret })) : new OwnNamespacePolicy();
+}
+
+/** The auth service over /internal/auth/*, its answers kept a few seconds (revocations show within that). */
+function defaultAuthority(config: DockSphereConfig): CredentialAuthority {
+  if (!config.server.authUrl) throw new Error('the hooks service needs AUTH_URL (or AUTH_JWKS_URL) to check sessions and tokens with the auth service');
+  return cachedAuthority(httpCredentialAuthority({ authUrl: config.server.authUrl, internalSecret: config.server.internalSecret }));
 }
 
 const JSON_LIMIT = 64 * 1024;
@@ -41,14 +53,18 @@ export const hooksPlugin: FastifyPluginAsync<HooksDeps> = async (app: FastifyIns
   const ctx: HooksContext = {
     db: deps.db,
     settings: config.hooks,
-    verifyConsoleToken: createConsoleVerifier({ ...deps.consoleAuth, issuer: deps.consoleAuth.issuer ?? config.registry.auth.issuer }),
-    policy: deps.adminPolicy ?? defaultAdminPolicy(config),
+    policy: deps.adminPolicy ?? defaultAdminPolicy(config, deps.accessDecider),
     guard: new SsrfGuard(config.hooks.webhookAllowlist, deps.resolver),
     queue: deps.queue,
     logger: deps.logger ?? createLogger({ level: config.server.logLevel, name: 'hooks' }),
     outboxWritten: deps.onOutboxWrite ?? (() => undefined),
   };
 
+  registerAuthLayer(app, {
+    issuer: config.registry.auth.issuer,
+    keys: authKeySource({ jwks: deps.jwks, jwksUrl: deps.jwks ? undefined : config.registry.auth.jwksUrl }),
+    authority: deps.authority ?? defaultAuthority(config),
+  });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   // Settings are small: bounded bodies.
   app.removeContentTypeParser('application/json');

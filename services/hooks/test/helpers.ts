@@ -8,8 +8,9 @@ import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
 import type { Kysely } from '@docksphere/db';
 import { InMemoryBus, newEvent, type Actor, type DomainEvent, type EventBus, type EventPayloads, type EventType } from '@docksphere/events';
 import { createLogger, loadConfig, type DockSphereConfig } from '@docksphere/kit';
+import { CONSOLE_AUDIENCE } from '@docksphere/access';
+import type { CredentialAuthority } from '@docksphere/kit';
 import {
-  CONSOLE_AUDIENCE,
   InProcessDeliveryQueue,
   hooksPlugin,
   migrateHooks,
@@ -26,6 +27,10 @@ export const silent = createLogger({ level: 'silent' });
 
 export interface ConsoleKeys {
   jwks(): Promise<JSONWebKeySet>;
+  /** The auth service's side of the session check: every session a token() names is live until logout(). */
+  authority: CredentialAuthority;
+  /** Ends every session of the user, as a logout at the auth service does. */
+  logout(user: ConsoleUser): void;
   /** A console access token for the user, as the auth service signs it. */
   token(user: ConsoleUser, options?: { audience?: string; issuer?: string; expiresIn?: string }): Promise<string>;
 }
@@ -34,23 +39,39 @@ export async function consoleKeys(): Promise<ConsoleKeys> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
   const set: JSONWebKeySet = { keys: [jwk] };
+  const sessions = new Map<string, ConsoleUser>();
   return {
     jwks: async () => set,
-    token: (user, options = {}) =>
-      new SignJWT({ sid: crypto.randomUUID(), username: user.username, admin: user.admin })
+    authority: {
+      async session(sessionId) {
+        const user = sessions.get(sessionId);
+        return user ? { status: 'live', user } : { status: 'revoked' };
+      },
+      async token() {
+        return { status: 'unknown' };
+      },
+    },
+    logout(user) {
+      for (const [sid, u] of sessions) if (u.id === user.id) sessions.delete(sid);
+    },
+    token: (user, options = {}) => {
+      const sid = crypto.randomUUID();
+      sessions.set(sid, user);
+      return new SignJWT({ sid, username: user.username, admin: user.admin })
         .setProtectedHeader({ alg: 'ES256', kid: 'test-key', typ: 'JWT' })
         .setIssuer(options.issuer ?? ISSUER)
         .setAudience(options.audience ?? CONSOLE_AUDIENCE)
         .setSubject(user.id)
         .setIssuedAt()
         .setExpirationTime(options.expiresIn ?? '10m')
-        .sign(privateKey),
+        .sign(privateKey);
+    },
   };
 }
 
-export const ADMIN: ConsoleUser = { id: 'u-admin', username: 'admin', admin: true };
-export const ALICE: ConsoleUser = { id: 'u-alice', username: 'alice', admin: false };
-export const BOB: ConsoleUser = { id: 'u-bob', username: 'bob', admin: false };
+export const ADMIN: ConsoleUser = { kind: 'user', id: 'u-admin', username: 'admin', admin: true, groups: [] };
+export const ALICE: ConsoleUser = { kind: 'user', id: 'u-alice', username: 'alice', admin: false, groups: [] };
+export const BOB: ConsoleUser = { kind: 'user', id: 'u-bob', username: 'bob', admin: false, groups: [] };
 
 /** Fast retries for tests: milliseconds, not minutes. */
 export const FAST_DELIVERY_ENV: Record<string, string> = {
@@ -107,7 +128,8 @@ export async function startHooks(options: {
     config,
     queue,
     logger: silent,
-    consoleAuth: { jwks: keys.jwks },
+    jwks: keys.jwks,
+    authority: keys.authority,
     onOutboxWrite: () => consumers.relay.nudge(),
     ...(options.policy ? { adminPolicy: options.policy } : {}),
     ...(options.resolver ? { resolver: options.resolver } : {}),

@@ -98,7 +98,7 @@ describe('subscriptions', () => {
 
   it('refuses loopback, private, link-local and metadata targets by default', async () => {
     const app = Fastify({ logger: false });
-    await app.register(hooksPlugin, { db: database.db, config: testConfig(), queue: new InProcessDeliveryQueue({ concurrency: 1, perEndpointConcurrency: 1, jobTimeoutMs: 1000 }), logger: silent, consoleAuth: { jwks: hooks.keys.jwks } });
+    await app.register(hooksPlugin, { db: database.db, config: testConfig(), queue: new InProcessDeliveryQueue({ concurrency: 1, perEndpointConcurrency: 1, jobTimeoutMs: 1000 }), logger: silent, jwks: hooks.keys.jwks, authority: hooks.keys.authority });
     const refused = [
       'http://127.0.0.1:8080/hook',
       'http://169.254.169.254/latest/meta-data/',

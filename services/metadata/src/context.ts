@@ -1,7 +1,6 @@
 // Everything a route needs, built once per plugin instance from the deps the caller passes in.
 import type { Kysely } from '@docksphere/db';
 import type { Logger, MetadataConfig } from '@docksphere/kit';
-import type { ConsoleTokenVerifier } from './domain/console-tokens.ts';
 
 export interface MetadataContext {
   db: Kysely<any>;
@@ -9,7 +8,6 @@ export interface MetadataContext {
   logger: Logger;
   /** Shared secret of /internal/* routes; undefined refuses every internal call. */
   internalSecret: string | undefined;
-  consoleTokens: ConsoleTokenVerifier;
   /** Called after a commit that wrote outbox events (all-in-one: wakes the relay). */
   outboxWritten(): void;
 }

@@ -11,9 +11,9 @@
 //   on close: await consumers.close() before bus.close()
 //
 // Distributed: the auth service sets AUTH_ACCESS_POLICY=metadata, METADATA_URL and INTERNAL_SECRET
-// (the same secret here); metadata verifies console tokens with AUTH_JWKS_URL.
+// (the same secret here); metadata verifies console tokens with AUTH_JWKS_URL and asks the auth
+// service (AUTH_URL, default the origin of AUTH_JWKS_URL) whether sessions and tokens are live.
 export { metadataPlugin, type MetadataDeps } from './plugin.ts';
 export { migrateMetadata, metadataMigrations, METADATA_SCHEMA } from './store/migrations/index.ts';
 export { decideAccess, metadataAccessPolicy, type AccessSubject } from './domain/access.ts';
-export { createConsoleTokenVerifier, CONSOLE_AUDIENCE, type ConsoleTokenVerifier, type ConsoleClaims } from './domain/console-tokens.ts';
 export { startMetadataConsumers, CONSUMERS, type MetadataConsumerDeps } from './consumers.ts';

@@ -6,9 +6,8 @@ import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { JSONWebKeySet } from 'jose';
 import type { Kysely } from '@docksphere/db';
-import { ApiError, createLogger, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { ApiError, authKeySource, cachedAuthority, createLogger, httpCredentialAuthority, registerAuthLayer, toApiError, type CredentialAuthority, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import type { MetadataContext } from './context.ts';
-import { createConsoleTokenVerifier, type ConsoleTokenVerifier } from './domain/console-tokens.ts';
 import { accessRoutes } from './routes/access.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { teamRoutes } from './routes/teams.ts';
@@ -28,10 +27,16 @@ export interface MetadataDeps {
   logger?: Logger;
   /** The auth service's public keys (all-in-one: () => keys.publicJwks()); otherwise AUTH_JWKS_URL is fetched. */
   jwks?: (() => Promise<JSONWebKeySet>) | undefined;
-  /** Replaces the console token verifier built from jwks/config (tests). */
-  consoleTokens?: ConsoleTokenVerifier;
+  /** The auth service's word on sessions and tokens (all-in-one: in-process); otherwise AUTH_URL's /internal/auth/*. */
+  authority?: CredentialAuthority;
   /** Called after each commit that wrote outbox events (all-in-one: relay.nudge()). */
   onOutboxWrite?: () => void;
+}
+
+/** The auth service over /internal/auth/*, its answers kept a few seconds (revocations show within that). */
+export function defaultAuthority(config: DockSphereConfig): CredentialAuthority {
+  if (!config.server.authUrl) throw new Error('the metadata service needs AUTH_URL (or AUTH_JWKS_URL) to check sessions and tokens with the auth service');
+  return cachedAuthority(httpCredentialAuthority({ authUrl: config.server.authUrl, internalSecret: config.server.internalSecret }));
 }
 
 const JSON_LIMIT = 64 * 1024;
@@ -45,13 +50,15 @@ export const metadataPlugin: FastifyPluginAsync<MetadataDeps> = async (app: Fast
     settings,
     logger: deps.logger ?? createLogger({ level: config.server.logLevel, name: 'metadata' }),
     internalSecret: config.server.internalSecret,
-    consoleTokens:
-      deps.consoleTokens ??
-      createConsoleTokenVerifier({ issuer: config.registry.auth.issuer, jwks: deps.jwks, jwksUrl: deps.jwks ? undefined : config.registry.auth.jwksUrl }),
     outboxWritten: deps.onOutboxWrite ?? (() => undefined),
   };
 
   if (!app.hasDecorator('parseCookie')) await app.register(cookie);
+  registerAuthLayer(app, {
+    issuer: config.registry.auth.issuer,
+    keys: authKeySource({ jwks: deps.jwks, jwksUrl: deps.jwks ? undefined : config.registry.auth.jwksUrl }),
+    authority: deps.authority ?? defaultAuthority(config),
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

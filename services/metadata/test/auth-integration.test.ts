@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '@docksphere/db';
 import { createLogger, loadConfig } from '@docksphere/kit';
-import { authPlugin, bootstrapAdmin, createKeyStore, keyStoreOptions, migrateAuth } from '@docksphere/auth';
+import { authPlugin, bootstrapAdmin, createCredentialAuthority, createKeyStore, keyStoreOptions, migrateAuth } from '@docksphere/auth';
 import { metadataAccessPolicy, metadataPlugin, migrateMetadata } from '../src/index.ts';
 
 describe('metadata with the auth service', () => {
@@ -26,7 +26,7 @@ describe('metadata with the auth service', () => {
     const logger = createLogger({ level: 'silent' });
     app = Fastify({ logger: false });
     await app.register(authPlugin, { db: db.db, config, keys, logger, accessPolicy: metadataAccessPolicy(db.db) });
-    await app.register(metadataPlugin, { db: db.db, config, logger, jwks: () => keys.publicJwks() });
+    await app.register(metadataPlugin, { db: db.db, config, logger, jwks: () => keys.publicJwks(), authority: createCredentialAuthority(db.db, config.auth) });
     await app.ready();
   });
   afterAll(async () => {

@@ -6,7 +6,9 @@ import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import { openDatabase, type Database } from '@docksphere/db';
 import { InMemoryBus, newEvent, type EventPayloads, type EventType } from '@docksphere/events';
 import { createLogger, loadConfig, type DockSphereConfig } from '@docksphere/kit';
-import { CONSOLE_AUDIENCE, metadataPlugin, migrateMetadata, startMetadataConsumers, type MetadataDeps } from '../src/index.ts';
+import { CONSOLE_AUDIENCE } from '@docksphere/access';
+import type { CredentialAuthority } from '@docksphere/kit';
+import { metadataPlugin, migrateMetadata, startMetadataConsumers, type MetadataDeps } from '../src/index.ts';
 
 export const INTERNAL_SECRET = 'internal-secret-for-tests';
 export const ISSUER = 'docksphere-auth';
@@ -23,8 +25,10 @@ export interface TestMetadata {
   db: Database;
   bus: InMemoryBus;
   config: DockSphereConfig;
-  /** Signs a console access token like the auth service does. */
+  /** Signs a console access token like the auth service does, for a live session of the user. */
   tokenFor(user: TestUser, options?: { expiresIn?: string; audience?: string }): Promise<string>;
+  /** Ends every session of the user, as a logout at the auth service does. */
+  logout(user: TestUser): void;
   /** Authorization header for the user (and registers them with metadata, as their first request would). */
   as(user: TestUser): Promise<{ authorization: string }>;
   /** Publishes an event as another service would. */
@@ -54,12 +58,26 @@ export async function startMetadata(options: { env?: Record<string, string>; dat
   const logger = createLogger({ level: 'silent' });
   const bus = new InMemoryBus();
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1024 } });
-  await app.register(metadataPlugin, { db: db.db, config, logger, jwks: async () => jwks, ...options.deps });
+  // The auth service's side of the session check: sessions the helper's tokens name.
+  const sessions = new Map<string, TestUser>();
+  const authority: CredentialAuthority = {
+    async session(sessionId) {
+      const user = sessions.get(sessionId);
+      if (!user) return { status: 'revoked' };
+      return { status: 'live', user: { kind: 'user', id: user.id, username: user.username, admin: user.admin ?? false, groups: user.groups ?? [] } };
+    },
+    async token() {
+      return { status: 'unknown' };
+    },
+  };
+  await app.register(metadataPlugin, { db: db.db, config, logger, jwks: async () => jwks, authority, ...options.deps });
   await app.ready();
   const consumers = await startMetadataConsumers({ db: db.db, bus, logger });
 
-  const tokenFor: TestMetadata['tokenFor'] = (user, opts = {}) =>
-    new SignJWT({ sid: '00000000-0000-4000-8000-000000000000', username: user.username, admin: user.admin ?? false })
+  const tokenFor: TestMetadata['tokenFor'] = (user, opts = {}) => {
+    const sid = crypto.randomUUID();
+    sessions.set(sid, user);
+    return new SignJWT({ sid, username: user.username, admin: user.admin ?? false })
       .setProtectedHeader({ alg: 'ES256', kid: 'test-key' })
       .setIssuer(ISSUER)
       .setAudience(opts.audience ?? CONSOLE_AUDIENCE)
@@ -67,6 +85,7 @@ export async function startMetadata(options: { env?: Record<string, string>; dat
       .setIssuedAt()
       .setExpirationTime(opts.expiresIn ?? '10m')
       .sign(privateKey);
+  };
 
   return {
     app,
@@ -74,6 +93,9 @@ export async function startMetadata(options: { env?: Record<string, string>; dat
     bus,
     config,
     tokenFor,
+    logout(user) {
+      for (const [sid, u] of sessions) if (u.id === user.id) sessions.delete(sid);
+    },
     async as(user) {
       const authorization = `Bearer ${await tokenFor(user)}`;
       const res = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization } });

@@ -1,13 +1,9 @@
 // Which actions an identity holds on the resources it asks for. The metadata service decides
-// (POST /internal/access); until it runs, the built-in rule: own namespace, admin everywhere.
-import type { AccessEntry } from '@docksphere/access';
-import type { Subject } from './subject.ts';
+// (POST /internal/access, through @docksphere/kit's httpAccessDecider); without it, the built-in
+// rule: own namespace, admin everywhere.
+import type { AccessEntry, Subject } from '@docksphere/access';
+import type { AccessDecider } from '@docksphere/kit';
 import { matchesRepositoryPattern } from './repository-patterns.ts';
-
-export interface AccessPolicy {
-  /** The actions the subject holds on each requested resource (may hold more than asked: callers intersect). */
-  decide(subject: Subject, requested: AccessEntry[]): Promise<AccessEntry[]>;
-}
 
 /** Actions a namespace owner holds on its own repositories. */
 export const OWNER_ACTIONS = ['pull', 'push', 'delete'] as const;
@@ -37,7 +33,7 @@ function isRepository(type: string): boolean {
 }
 
 /** The built-in rule used until the metadata service decides. */
-export class BuiltinAccessPolicy implements AccessPolicy {
+export class BuiltinAccessPolicy implements AccessDecider {
   constructor(private readonly groupGrants: readonly GroupGrant[] = []) {}
 
   async decide(subject: Subject, requested: AccessEntry[]): Promise<AccessEntry[]> {
@@ -59,31 +55,5 @@ export class BuiltinAccessPolicy implements AccessPolicy {
       if (actions.size > 0) out.push({ type: entry.type, name: entry.name, actions: [...actions] });
     }
     return out;
-  }
-}
-
-/** Asks the metadata service; a failure is an error (the token endpoint answers 503), never a grant. */
-export class HttpAccessPolicy implements AccessPolicy {
-  constructor(
-    private readonly metadataUrl: string,
-    private readonly internalSecret: string | undefined,
-    private readonly timeoutMs = 5000,
-  ) {}
-
-  async decide(subject: Subject, requested: AccessEntry[]): Promise<AccessEntry[]> {
-    if (requested.length === 0) return [];
-    const res = await fetch(new URL('/internal/access', this.metadataUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.internalSecret ? { 'x-internal-secret': this.internalSecret } : {}) },
-      body: JSON.stringify({ subject, requested }),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    if (!res.ok) throw new Error(`metadata /internal/access answered ${res.status}`);
-    const body = (await res.json()) as { granted?: unknown };
-    if (!Array.isArray(body.granted)) throw new Error('metadata /internal/access answered without a granted list');
-    return body.granted.filter(
-      (e): e is AccessEntry =>
-        typeof e === 'object' && e !== null && typeof e.type === 'string' && typeof e.name === 'string' && Array.isArray(e.actions) && e.actions.every((a: unknown) => typeof a === 'string'),
-    );
   }
 }

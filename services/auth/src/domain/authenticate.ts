@@ -28,8 +28,8 @@ export function userSubject(u: UserRow): Extract<Subject, { kind: 'user' }> {
 }
 
 /** A user namespace's robots stop with their owner's account (organisation namespaces come with metadata). */
-async function namespaceOwnerDisabled(ctx: AuthContext, namespace: string): Promise<boolean> {
-  const owner = await findUserByUsername(ctx.db, namespace);
+export async function namespaceOwnerDisabled(db: AuthContext['db'], namespace: string): Promise<boolean> {
+  const owner = await findUserByUsername(db, namespace);
   return owner !== undefined && owner.disabled;
 }
 
@@ -100,7 +100,7 @@ export async function checkDockerCredentials(ctx: AuthContext, rawUsername: stri
     if (!robot || !constantTimeEqual(robot.namespace, robotLogin.namespace) || !constantTimeEqual(robot.name, robotLogin.name) || !robotUsable(robot)) {
       return { ok: false, reason: 'bad-credentials' };
     }
-    if (await namespaceOwnerDisabled(ctx, robot.namespace)) return { ok: false, reason: 'disabled' };
+    if (await namespaceOwnerDisabled(ctx.db, robot.namespace)) return { ok: false, reason: 'disabled' };
     await touchRobot(ctx.db, robot.id, ip);
     return {
       ok: true,
@@ -134,7 +134,7 @@ export async function checkDockerRefreshToken(ctx: AuthContext, refreshToken: st
   if (row.robot_id) {
     const robot = await findRobotById(ctx.db, row.robot_id);
     if (!robot || !robotUsable(robot)) return { ok: false, reason: 'bad-credentials' };
-    if (await namespaceOwnerDisabled(ctx, robot.namespace)) return { ok: false, reason: 'disabled' };
+    if (await namespaceOwnerDisabled(ctx.db, robot.namespace)) return { ok: false, reason: 'disabled' };
     await touchDockerRefreshToken(ctx.db, row.id);
     await touchRobot(ctx.db, robot.id, ip);
     return {

@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
-import { CONSOLE_AUDIENCE } from '../context.ts';
-import { findSession, insertSession, revokeSession, rotateRefresh, type SessionRow } from '../store/sessions.ts';
+import { CONSOLE_AUDIENCE, sessionProblem } from '@docksphere/access';
+import { sessionEnded } from './credential-authority.ts';
+import { findSession, insertSession, revokeSession, rotateRefresh, } from '../store/sessions.ts';
 import { findUserById, type UserRow } from '../store/users.ts';
 import { constantTimeEqual, newSecret, secretDigest, secretPrefix } from './secrets.ts';
 import type { RequestOrigin } from './events.ts';
@@ -59,7 +60,9 @@ export async function refreshSession(ctx: AuthContext, cookie: string | undefine
   const parsed = parseRefreshCookie(cookie);
   if (!parsed) throw SESSION_EXPIRED();
   const session = await findSession(ctx.db, parsed.sessionId);
-  if (!session || session.revoked_at || new Date(session.expires_at) <= new Date()) throw SESSION_EXPIRED();
+  if (!session) throw SESSION_EXPIRED();
+  const ended = sessionEnded(session, ctx.settings);
+  if (ended) throw new ApiError('UNAUTHORIZED', sessionProblem(ended));
   if (!csrfHeader || !constantTimeEqual(secretDigest(csrfHeader), session.csrf_hash)) throw new ApiError('FORBIDDEN', 'missing or wrong CSRF token (send the x-csrf-token header)');
   const presented = secretDigest(parsed.secret);
   if (!constantTimeEqual(presented, session.refresh_hash)) {
@@ -82,49 +85,4 @@ export async function refreshSession(ctx: AuthContext, cookie: string | undefine
       csrfToken: csrfHeader,
     },
   };
-}
-
-export interface Principal {
-  user: UserRow;
-  session: SessionRow;
-  via: 'bearer' | 'cookie';
-}
-
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/**
- * Who is calling a console API: a bearer access token, or the access cookie (then writes need
- * the x-csrf-token header). The session must still be live and the account enabled.
- */
-export async function principalOf(
-  ctx: AuthContext,
-  request: { method: string; headers: Record<string, string | string[] | undefined>; cookies: Record<string, string | undefined> },
-): Promise<Principal> {
-  const header = request.headers.authorization;
-  let token: string | undefined;
-  let via: Principal['via'] = 'bearer';
-  if (typeof header === 'string' && /^bearer /i.test(header)) token = header.slice(7).trim();
-  else if (request.cookies.ds_access) {
-    token = request.cookies.ds_access;
-    via = 'cookie';
-  }
-  if (!token) throw new ApiError('UNAUTHORIZED', 'log in first');
-  let claims;
-  try {
-    claims = await ctx.keys.verify(token, { issuer: ctx.issuer, audience: CONSOLE_AUDIENCE });
-  } catch {
-    throw SESSION_EXPIRED();
-  }
-  const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
-  const session = sid ? await findSession(ctx.db, sid) : undefined;
-  if (!session || session.revoked_at || session.user_id !== claims.sub) throw SESSION_EXPIRED();
-  const user = await findUserById(ctx.db, session.user_id);
-  if (!user || user.disabled) throw SESSION_EXPIRED();
-  if (via === 'cookie' && UNSAFE.has(request.method)) {
-    const csrf = request.headers['x-csrf-token'];
-    if (typeof csrf !== 'string' || !constantTimeEqual(secretDigest(csrf), session.csrf_hash)) {
-      throw new ApiError('FORBIDDEN', 'missing or wrong CSRF token (send the x-csrf-token header)');
-    }
-  }
-  return { user, session, via };
 }

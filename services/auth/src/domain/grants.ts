@@ -1,7 +1,7 @@
 // The access a registry token carries: what was asked, intersected with what the identity holds
 // and with what the credential (access token, robot) allows. Never more than any of the three.
 import { intersectActions, type AccessEntry } from '@docksphere/access';
-import type { AccessPolicy } from './access-policy.ts';
+import type { AccessDecider } from '@docksphere/kit';
 import type { CredentialLimits, Subject } from './subject.ts';
 import { matchesRepositoryPattern } from './repository-patterns.ts';
 
@@ -26,7 +26,7 @@ function credentialAllows(subject: Subject, limits: CredentialLimits | undefined
 }
 
 /** The access entries to sign: requested ∩ identity's rights (policy) ∩ credential limits, empties dropped. */
-export async function grantAccess(policy: AccessPolicy, subject: Subject, limits: CredentialLimits | undefined, requested: AccessEntry[]): Promise<AccessEntry[]> {
+export async function grantAccess(policy: AccessDecider, subject: Subject, limits: CredentialLimits | undefined, requested: AccessEntry[]): Promise<AccessEntry[]> {
   // Anonymous callers are the policy's to judge too: metadata grants them pull on public repositories.
   if (requested.length === 0) return [];
   const decided = await policy.decide(subject, requested);

@@ -1,10 +1,7 @@
 // Who is asking: the identity a credential proved, and what that credential itself is limited to.
-import type { TokenScope } from '../store/access-tokens.ts';
+import type { Subject, TokenScope } from '@docksphere/access';
 
-export type Subject =
-  | { kind: 'anonymous' }
-  | { kind: 'user'; id: string; username: string; admin: boolean; /** LDAP groups (team names) the user belongs to. */ groups: string[] }
-  | { kind: 'robot'; id: string; namespace: string; name: string; repositoryPatterns: string[]; actions: TokenScope[] };
+export type { Subject };
 
 /** Limits of the credential used (an access token's scopes); undefined means the identity's full rights. */
 export interface CredentialLimits {

@@ -12,8 +12,7 @@ import { USERNAME_PATTERN } from '../domain/usernames.ts';
 import { findRobot, insertRobot, listRobots, revokeRobot, robotView } from '../store/robots.ts';
 import type { TokenScope } from '../store/access-tokens.ts';
 import { Scope, hintOf } from './access-tokens.ts';
-import { inTransaction, originOf, requirePrincipal } from './http.ts';
-import type { Principal } from '../domain/console-sessions.ts';
+import { inTransaction, originOf, requirePrincipal, type ConsoleCaller } from './http.ts';
 
 const Namespace = Type.String({ minLength: 2, maxLength: 64, pattern: USERNAME_PATTERN });
 const RobotName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9]+(?:[._-][a-z0-9]+)*$' });
@@ -25,7 +24,7 @@ const NewRobot = Type.Object({
   expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
 });
 
-function assertOwns(p: Principal, namespace: string): void {
+function assertOwns(p: ConsoleCaller, namespace: string): void {
   if (!p.user.is_admin && p.user.username !== namespace) throw new ApiError('FORBIDDEN', `you cannot manage robots of namespace "${namespace}"`);
 }
 

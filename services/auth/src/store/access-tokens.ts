@@ -1,7 +1,9 @@
 // SQL for identity.access_tokens: personal access tokens, stored as a digest with a short hint.
 import { sql, type Kysely } from '@docksphere/db';
 
-export type TokenScope = 'pull' | 'push' | 'delete';
+import type { TokenScope } from '@docksphere/access';
+
+export type { TokenScope };
 
 export interface AccessTokenRow {
   id: string;

@@ -43,12 +43,23 @@ export async function rotateRefresh(db: Kysely<any>, id: string, expectedHash: s
   const res = await db
     .withSchema('identity')
     .updateTable('sessions')
-    .set({ previous_refresh_hash: expectedHash, refresh_hash: nextHash, last_used_at: sql`now()`, expires_at: expiresAt })
+    .set({ previous_refresh_hash: expectedHash, refresh_hash: nextHash, expires_at: expiresAt })
     .where('id', '=', id)
     .where('refresh_hash', '=', expectedHash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
+}
+
+/** Counts a request as activity (idle timeout); at most one write per session every 30 s. */
+export async function touchSession(db: Kysely<any>, id: string): Promise<void> {
+  await db
+    .withSchema('identity')
+    .updateTable('sessions')
+    .set({ last_used_at: sql`now()` })
+    .where('id', '=', id)
+    .where('last_used_at', '<', sql<Date>`now() - interval '30 seconds'`)
+    .execute();
 }
 
 export async function revokeSession(db: Kysely<any>, id: string): Promise<void> {

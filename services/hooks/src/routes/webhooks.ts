@@ -6,7 +6,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { appendToOutbox, newEvent } from '@docksphere/events';
 import { ApiError } from '@docksphere/kit';
 import type { HooksContext } from '../context.ts';
-import type { ConsoleUser } from '../domain/console-auth.ts';
+import type { ConsoleUser } from '../domain/permissions.ts';
 import { SsrfGuard } from '../domain/ssrf-guard.ts';
 import { SITE_ONLY_FILTERS, SUBSCRIPTION_SCOPES, WEBHOOK_EVENT_FILTERS, type SubscriptionScope, type WebhookEventFilter } from '../domain/webhook-filters.ts';
 import { pingPayload } from '../domain/webhook-payload.ts';

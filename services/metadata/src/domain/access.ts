@@ -1,6 +1,7 @@
 // Answers the auth service's question: given a subject and the scopes it asks for, which actions it
 // holds. The auth service intersects the answer with what was asked and the credential's own limits.
-import type { AccessEntry } from '@docksphere/access';
+import type { AccessEntry, Subject } from '@docksphere/access';
+import type { AccessDecider } from '@docksphere/kit';
 import type { Kysely } from '@docksphere/db';
 import { ACTIONS_OF } from './levels.ts';
 import { permissionOn } from './permissions.ts';
@@ -8,11 +9,8 @@ import { resolveViewer, type Viewer } from './viewer.ts';
 import { rememberUser } from '../store/users.ts';
 import { ensureUserNamespace } from '../store/namespaces.ts';
 
-/** The subject the auth service sends (its Subject type; robots' patterns and actions are applied there). */
-export type AccessSubject =
-  | { kind: 'anonymous' }
-  | { kind: 'user'; id: string; username: string; admin: boolean; groups: string[] }
-  | { kind: 'robot'; id: string; namespace: string; name: string; repositoryPatterns: string[]; actions: string[] };
+/** The subject the auth service sends (robots' patterns and actions are applied there). */
+export type AccessSubject = Subject;
 
 function isRepository(type: string): boolean {
   return type === 'repository' || type.startsWith('repository(');
@@ -57,6 +55,6 @@ export async function decideAccess(db: Kysely<any>, subject: AccessSubject, requ
  * The same decision as an in-process object with the auth service's AccessPolicy shape, for the
  * all-in-one launcher (no HTTP round trip, no internal secret needed).
  */
-export function metadataAccessPolicy(db: Kysely<any>): { decide(subject: AccessSubject, requested: AccessEntry[]): Promise<AccessEntry[]> } {
+export function metadataAccessPolicy(db: Kysely<any>): AccessDecider {
   return { decide: (subject, requested) => decideAccess(db, subject, requested) };
 }

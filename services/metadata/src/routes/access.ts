@@ -1,9 +1,8 @@
 // POST /internal/access: the auth service asks which actions a subject holds on the scopes it wants.
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ApiError } from '@docksphere/kit';
+import { requireInternalSecret } from '@docksphere/kit';
 import type { MetadataContext } from '../context.ts';
 import { decideAccess, type AccessSubject } from '../domain/access.ts';
 
@@ -33,14 +32,6 @@ const Subject = Type.Union([
 const AccessRequest = Type.Object({ subject: Subject, requested: Type.Array(AccessEntry, { maxItems: 100 }) });
 const AccessReply = Type.Object({ granted: Type.Array(AccessEntry) });
 
-/** Checks x-internal-secret; without a configured secret every internal call is refused. */
-export function requireInternalSecret(ctx: MetadataContext, presented: string | string[] | undefined): void {
-  if (!ctx.internalSecret) throw new ApiError('FORBIDDEN', 'internal routes are disabled: set INTERNAL_SECRET');
-  const a = Buffer.from(typeof presented === 'string' ? presented : '');
-  const b = Buffer.from(ctx.internalSecret);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new ApiError('UNAUTHORIZED', 'wrong or missing x-internal-secret');
-}
-
 export async function accessRoutes(app: FastifyInstance, ctx: MetadataContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   r.post(
@@ -54,7 +45,7 @@ export async function accessRoutes(app: FastifyInstance, ctx: MetadataContext): 
       },
     },
     async (request) => {
-      requireInternalSecret(ctx, request.headers['x-internal-secret']);
+      requireInternalSecret(ctx.internalSecret, request.headers['x-internal-secret']);
       return { granted: await decideAccess(ctx.db, request.body.subject as AccessSubject, request.body.requested) };
     },
   );

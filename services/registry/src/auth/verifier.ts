@@ -1,18 +1,8 @@
 // Verifies registry bearer tokens (Docker token spec, jwt.md): signature by a trusted key with an
 // asymmetric algorithm, iss, aud, exp/nbf with a little clock skew, and a well-formed access claim.
 // Verified tokens are cached until they expire so verification stays off the hot path.
-import { readFile } from 'node:fs/promises';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors as joseErrors,
-  importSPKI,
-  importX509,
-  jwtVerify,
-  type JSONWebKeySet,
-  type JWTVerifyGetKey,
-  type JWTPayload,
-} from 'jose';
+import { errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { authKeySource, SIGNING_ALGORITHMS } from '@docksphere/kit';
 import type { AccessEntry, RegistryTokenClaims } from '@docksphere/access';
 import { Lru } from '../domain/lru.ts';
 
@@ -37,43 +27,9 @@ export interface TokenVerifierOptions {
 }
 
 /** Asymmetric algorithms only: "none" and HS* (which would let a public key act as a shared secret) are refused. */
-export const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'RS384', 'PS256'] as const;
+export const ALLOWED_ALGORITHMS = SIGNING_ALGORITHMS;
 const CLOCK_SKEW_SECONDS = 30;
 const MAX_TOKEN_LENGTH = 16 * 1024;
-
-function keySource(opts: TokenVerifierOptions): JWTVerifyGetKey {
-  if (opts.jwks) {
-    const load = opts.jwks;
-    let cached: { set: JSONWebKeySet; getKey: JWTVerifyGetKey } | undefined;
-    return async (header, token) => {
-      const set = await load();
-      if (cached?.set !== set) cached = { set, getKey: createLocalJWKSet(set) };
-      return cached.getKey(header, token);
-    };
-  }
-  if (opts.jwksUrl) {
-    const remote = createRemoteJWKSet(new URL(opts.jwksUrl), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 });
-    return (header, token) => remote(header, token);
-  }
-  if (opts.publicKeyFile) {
-    const file = opts.publicKeyFile;
-    let pem: Promise<string> | undefined;
-    const keys = new Map<string, ReturnType<typeof importSPKI>>();
-    return async (header) => {
-      pem ??= readFile(file, 'utf8');
-      const text = await pem;
-      const alg = header.alg;
-      let key = keys.get(alg);
-      if (!key) {
-        key = text.includes('BEGIN CERTIFICATE') ? importX509(text, alg) : importSPKI(text, alg);
-        keys.set(alg, key);
-        key.catch(() => keys.delete(alg));
-      }
-      return key;
-    };
-  }
-  throw new Error('token verification needs a key source: jwks, jwksUrl or publicKeyFile');
-}
 
 function readAccess(v: unknown): AccessEntry[] | undefined {
   if (v === undefined || v === null) return [];
@@ -100,7 +56,7 @@ function reasonOf(err: unknown): string {
 }
 
 export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
-  const getKey = keySource(opts);
+  const getKey = authKeySource(opts);
   const cache = new Lru<string, RegistryTokenClaims>({ maxEntries: opts.cacheSize ?? 10_000 });
   return {
     async verify(token) {
