@@ -16,7 +16,7 @@ async function main(): Promise<void> {
 
   const bus = await createEventBus(config.events, { logger });
   const relay = new OutboxRelay({ db: database.db, schema: METADATA_SCHEMA, bus, onError: (err) => logger.error({ err }, 'metadata outbox relay failed') });
-  const app = createHttpServer({ logger });
+  const app = createHttpServer({ logger, tls: config.server.tls });
   await app.register(metadataPlugin, { db: database.db, config, logger, onOutboxWrite: () => relay.nudge() });
   app.get('/healthz', async () => ({ status: 'ok' }));
   const consumers = await startMetadataConsumers({ db: database.db, bus, logger, config, onOutboxWrite: () => relay.nudge() });
