@@ -1,7 +1,7 @@
 // Builds the all-in-one server from config: opens the embedded database, runs every service's
 // migrations, wires the in-process event bus and outbox relays, and mounts the service plugins.
 import type { FastifyInstance } from 'fastify';
-import { createHttpServer, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { apiReferenceRoutes, createHttpServer, registerOpenApi, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import { openDatabase } from '@docksphere/db';
 import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
@@ -62,6 +62,8 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
         });
 
   const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors, tls: config.server.tls });
+  // Collects the route schemas of every service mounted below into one document (/api/openapi.json).
+  await registerOpenApi(app);
   // The token service asks metadata's permission model in-process (no /internal HTTP hop).
   await app.register(authPlugin, { db, config, keys, logger, accessPolicy: metadataAccessPolicy(db), onOutboxWrite: () => relays.auth.nudge() });
   await app.register(metadataPlugin, { db, config, logger, jwks: () => keys.publicJwks(), onOutboxWrite: () => relays.metadata.nudge() });
@@ -85,6 +87,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
       invalidations: registryInvalidations,
     }),
   );
+  await apiReferenceRoutes(app, { document: () => app.swagger() });
   const expiry = startUploadExpiry({ db, store, config: config.registry, logger }, 60_000);
   for (const relay of Object.values(relays)) relay.start();
 
