@@ -14,6 +14,7 @@ if (generated.status !== 0) process.exit(generated.status ?? 1);
 
 const entries = [
   ['apps/all-in-one/src/main.ts', 'apps/all-in-one/dist/main.mjs'],
+  ['apps/all-in-one/src/migrate.ts', 'apps/all-in-one/dist/migrate.mjs'],
   ['services/registry/src/main.ts', 'services/registry/dist/main.mjs'],
   ['services/auth/src/main.ts', 'services/auth/dist/main.mjs'],
   ['services/metadata/src/main.ts', 'services/metadata/dist/main.mjs'],
