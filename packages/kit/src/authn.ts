@@ -195,6 +195,9 @@ function cookieOf(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
+const csrfMissing = () =>
+  new ApiError('FORBIDDEN', `missing CSRF token: cookie-authenticated writes must send the ${CSRF_HEADER} header with the value of the ${SESSION_COOKIES.csrf} cookie`, { reason: 'csrf' });
+
 function digestEqual(secret: string, digest: string): boolean {
   const a = Buffer.from(createHash('sha256').update(secret, 'utf8').digest('hex'));
   const b = Buffer.from(digest);
@@ -236,9 +239,7 @@ async function consoleSession(options: AuthLayerOptions, request: FastifyRequest
   if (state.user.id !== sub) throw unauthorized('invalid session token: log in again');
   if (via === 'cookie' && isStateChanging(request.method)) {
     const csrf = request.headers[CSRF_HEADER];
-    if (typeof csrf !== 'string' || csrf.length === 0) {
-      throw new ApiError('FORBIDDEN', `missing CSRF token: cookie-authenticated writes must send the ${CSRF_HEADER} header with the value of the ${SESSION_COOKIES.csrf} cookie`, { reason: 'csrf' });
-    }
+    if (typeof csrf !== 'string' || csrf.length === 0) throw csrfMissing();
     const cookie = cookieOf(request, SESSION_COOKIES.csrf);
     const matches = state.csrfDigest ? digestEqual(csrf, state.csrfDigest) : cookie !== undefined && cookie.length === csrf.length && timingSafeEqual(Buffer.from(cookie), Buffer.from(csrf));
     if (!matches) throw new ApiError('FORBIDDEN', `wrong CSRF token: send the ${CSRF_HEADER} header with the value of the ${SESSION_COOKIES.csrf} cookie`, { reason: 'csrf' });
@@ -310,6 +311,12 @@ export function requireScope(principal: Principal, scope: ApiScope): void {
 export function registerAuthLayer(app: FastifyInstance, options: AuthLayerOptions): void {
   if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', undefined as unknown as FastifyRequest['principal']);
   app.addHook('onRequest', async (request) => {
+    // A cross-site form (urlencoded, multipart, text/plain: the only bodies a page elsewhere can
+    // send with our cookies) is refused before its body is read; JSON writes are checked on use.
+    if (isStateChanging(request.method) && request.headers.authorization === undefined && request.headers[CSRF_HEADER] === undefined && cookieOf(request, SESSION_COOKIES.access)) {
+      const type = request.headers['content-type'] ?? '';
+      if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) throw csrfMissing();
+    }
     let verified: Promise<Principal> | undefined;
     request.principal = () => (verified ??= authenticate(options, request));
   });

@@ -42,6 +42,9 @@ export async function decideAccess(db: Kysely<any>, subject: AccessSubject, requ
         byName.set(entry.name, held);
       }
       actions = held;
+    } else if (entry.type === 'namespace') {
+      // Administering a namespace (its webhooks, its audit entries): the user's own, an organization they own.
+      if (viewer.kind === 'user' && (viewer.siteAdmin || viewer.ownedNamespaces.includes(entry.name))) actions = ['admin'];
     } else if (entry.type === 'registry' && entry.name === 'catalog') {
       // /v2/_catalog lists every repository, private ones included: only site admins see it whole.
       if (viewer.kind === 'user' && viewer.siteAdmin) actions = ['*'];
