@@ -1,5 +1,6 @@
 // Builds the all-in-one server from config: opens the embedded database, runs every service's
 // migrations, wires the in-process event bus and outbox relays, and mounts the service plugins.
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import { openDatabase } from '@docksphere/db';
@@ -8,6 +9,7 @@ import { createEventBus, OutboxRelay } from '@docksphere/events';
 import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, startRegistryConsumers, RepositoryInvalidations, registryFrameworkErrors, REGISTRY_SCHEMA } from '@docksphere/registry';
 import { authPlugin, migrateAuth, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, AUTH_SCHEMA } from '@docksphere/auth';
 import { metadataPlugin, migrateMetadata, startMetadataConsumers, metadataAccessPolicy, METADATA_SCHEMA } from '@docksphere/metadata';
+import { serveConsole } from './console.ts';
 import { hooksPlugin, migrateHooks, startHooksConsumers, createDeliveryQueue } from '@docksphere/hooks';
 
 export interface RunningDockSphere {
@@ -87,6 +89,8 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
       invalidations: registryInvalidations,
     }),
   );
+  // The console's static files, from apps/web/out beside this app (src/ or dist/ alike).
+  await serveConsole(app, { dir: config.server.webDir ?? fileURLToPath(new URL('../../web/out/', import.meta.url)), logger });
   const expiry = startUploadExpiry({ db, store, config: config.registry, logger }, 60_000);
   for (const relay of Object.values(relays)) relay.start();
 

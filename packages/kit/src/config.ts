@@ -6,6 +6,10 @@ type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {}
 
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : path.resolve(value);
+}
+
 function read(env: Env, name: string): string | undefined {
   const v = env[name];
   return v === undefined || v === '' ? undefined : v;
@@ -39,6 +43,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Shared secret for /internal/* calls between services. */
   internalSecret: string | undefined;
+  /** The web console's built files (apps/web/out); unset means the all-in-one's own copy. */
+  webDir: string | undefined;
 }
 
 export interface DatabaseConfig {
@@ -209,6 +215,7 @@ export function loadConfig(env: Env = process.env): DockSphereConfig {
       publicUrl,
       logLevel: read(env, 'LOG_LEVEL') ?? 'info',
       internalSecret: read(env, 'INTERNAL_SECRET'),
+      webDir: optionalPath(read(env, 'WEB_DIR')),
     },
     database: { url: read(env, 'DATABASE_URL'), dataDir: path.resolve(read(env, 'PGLITE_DIR') ?? path.join(dataDir, 'pglite')), pgliteRelaxedDurability: bool(env, 'PGLITE_RELAXED_DURABILITY', true) },
     storage: {
