@@ -64,7 +64,15 @@ export function TagsTable({ repository, mayDelete }: { repository: string; mayDe
         failed.push(`${tag}: ${messageOf(err)}`);
       }
     }
-    // The tag list follows the registry's events: give the consumer a moment, then reload.
+    // The tag list follows the registry's events: wait (briefly) until it no longer shows them.
+    const deleted = selected.filter((t) => !failed.some((f) => f.startsWith(`${t}:`)));
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const still = await Promise.all(
+        deleted.map((tag) => api<Page<Tag>>(`/api/repositories/${repoPath(repository)}/tags`, { query: { q: tag, limit: 100 } }).then((p) => p.items.some((t) => t.tag === tag))),
+      );
+      if (!still.includes(true)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     await client.invalidateQueries({ queryKey: ['tags', repository] });
     if (failed.length) throw new Error(`Not deleted: ${failed.join('; ')}`);
     toast.show(selected.length === 1 ? `Deleted tag ${selected[0]}` : `Deleted ${selected.length} tags`);
