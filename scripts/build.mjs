@@ -88,6 +88,8 @@ async function buildConsole() {
     if (existsSync(path.join(web, item))) visit(path.join(web, item));
   }
   visit(path.join(root, 'pnpm-lock.yaml'));
+  // The platform client is compiled into the console.
+  visit(path.join(root, 'packages/client/src'));
   const digest = hash.digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
     console.log('[docksphere] web console up to date (apps/web/out)');

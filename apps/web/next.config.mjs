@@ -8,6 +8,8 @@ const config = {
   poweredByHeader: false,
   reactStrictMode: true,
   images: { unoptimized: true },
+  // The platform client is a workspace package shipped as TypeScript source.
+  transpilePackages: ['@docksphere/client'],
   typescript: { tsconfigPath: 'tsconfig.json' },
 };
 export default config;

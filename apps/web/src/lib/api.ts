@@ -1,5 +1,7 @@
-// The console's one way to call the platform API: same-origin fetch with the session cookies,
-// the CSRF header on every change, one silent session refresh on 401, and errors as ApiError.
+// The console's one way to call the platform API: packages/client (typed from the OpenAPI
+// document) with the browser session, one silent session refresh on 401, errors as ApiError.
+import { createPlatformClient, PlatformApiError, SESSION, unwrap } from '@docksphere/client';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -12,16 +14,8 @@ export class ApiError extends Error {
   }
 }
 
-const CSRF_COOKIE = 'ds_csrf';
-
-function csrfToken(): string | undefined {
-  if (typeof document === 'undefined') return undefined;
-  for (const part of document.cookie.split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === CSRF_COOKIE) return decodeURIComponent(rest.join('='));
-  }
-  return undefined;
-}
+/** The one platform client of the page: console-session auth (cookies, CSRF header), same origin. */
+export const platform = createPlatformClient({ baseUrl: typeof window === 'undefined' ? 'http://localhost' : window.location.origin, auth: { session: 'browser' } });
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -37,7 +31,7 @@ let refreshing: Promise<boolean> | undefined;
 
 /** Trades the refresh cookie for a new access cookie; one refresh at a time for every caller. */
 function refreshSession(): Promise<boolean> {
-  refreshing ??= send('/api/auth/session/refresh', { method: 'POST', noRefresh: true })
+  refreshing ??= unwrap(platform.POST('/api/auth/session/refresh'))
     .then(() => true, () => false)
     .finally(() => {
       refreshing = undefined;
@@ -45,57 +39,34 @@ function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
-export function urlOf(path: string, query?: RequestOptions['query']): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') params.set(k, String(v));
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
+function signedIn(): boolean {
+  return typeof document !== 'undefined' && document.cookie.split(';').some((c) => c.trim().startsWith(`${SESSION.csrfCookie}=`));
 }
 
-async function send(path: string, options: RequestOptions): Promise<Response> {
-  const method = options.method ?? 'GET';
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  let body: BodyInit | undefined;
-  if (options.body instanceof Blob || options.body instanceof FormData) {
-    body = options.body;
-  } else if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.body);
-  }
-  if (method !== 'GET') {
-    const csrf = csrfToken();
-    if (csrf) headers['x-csrf-token'] = csrf;
-  }
-  const response = await fetch(urlOf(path, options.query), { method, headers, body, credentials: 'same-origin', signal: options.signal });
-  if (response.ok) return response;
-  if (response.status === 401 && !options.noRefresh && csrfToken() && (await refreshSession())) {
-    return send(path, { ...options, noRefresh: true });
-  }
-  throw await errorOf(response);
-}
-
-async function errorOf(response: Response): Promise<ApiError> {
-  let code = 'UNKNOWN';
-  let message = `${response.status} ${response.statusText || 'request failed'}`;
-  let details: unknown;
-  try {
-    const json = (await response.json()) as { error?: { code?: string; message?: string; details?: unknown } };
-    if (json.error?.message) message = json.error.message;
-    if (json.error?.code) code = json.error.code;
-    details = json.error?.details;
-  } catch {
-    // not JSON: keep the status line
-  }
-  return new ApiError(response.status, code, message, details);
-}
-
-/** Calls the API and parses its JSON answer (undefined for 204). */
+/**
+ * Calls the platform API through packages/client with a path already filled in (the console's
+ * screens build paths from names they hold) and returns the parsed answer; 204 gives undefined.
+ */
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const response = await send(path, options);
-  if (response.status === 204) return undefined as T;
-  const type = response.headers.get('content-type') ?? '';
-  if (!type.includes('json')) return (await response.text()) as T;
-  return (await response.json()) as T;
+  const method = (options.method ?? 'GET').toLowerCase() as 'get';
+  const raw = options.body instanceof Blob;
+  const init = {
+    params: { query: Object.fromEntries(Object.entries(options.query ?? {}).filter(([, v]) => v !== undefined && v !== '')) },
+    ...(options.body === undefined ? {} : { body: options.body }),
+    ...(raw ? { bodySerializer: (b: unknown) => b } : {}),
+    headers: options.headers,
+    signal: options.signal,
+  };
+  try {
+    const data = await unwrap(platform.request(method, path as never, init as never));
+    return data as T;
+  } catch (err) {
+    if (err instanceof PlatformApiError) {
+      if (err.status === 401 && !options.noRefresh && signedIn() && (await refreshSession())) return api<T>(path, { ...options, noRefresh: true });
+      throw new ApiError(err.status, err.body.error.code, err.body.error.message, err.body.error.details);
+    }
+    throw err;
+  }
 }
 
 /** A readable message for any failure a query or mutation can raise. */
