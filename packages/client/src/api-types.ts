@@ -7,6 +7,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A registry token (Docker token spec): Basic credentials or anonymous, scopes as type:name:actions */
         get: {
             parameters: {
                 query?: {
@@ -27,11 +28,58 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description a JWT for the registry (/v2) */
+                            token: string;
+                            /** @description the same token, for OAuth2 clients */
+                            access_token: string;
+                            expires_in: number;
+                            /** Format: date-time */
+                            issued_at: string;
+                            /** @description the granted scopes, space separated (POST only) */
+                            scope?: string;
+                            /** @description with offline_token=true or access_type=offline */
+                            refresh_token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                            error: string;
+                            error_description: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                            error: string;
+                            error_description: string;
+                        };
+                    };
                 };
             };
         };
         put?: never;
+        /** A registry token, OAuth2 form: grant_type=password or refresh_token */
         post: {
             parameters: {
                 query?: never;
@@ -41,7 +89,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
+                    "application/x-www-form-urlencoded": {
                         grant_type: string;
                         service?: string;
                         client_id?: string;
@@ -59,7 +107,53 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description a JWT for the registry (/v2) */
+                            token: string;
+                            /** @description the same token, for OAuth2 clients */
+                            access_token: string;
+                            expires_in: number;
+                            /** Format: date-time */
+                            issued_at: string;
+                            /** @description the granted scopes, space separated (POST only) */
+                            scope?: string;
+                            /** @description with offline_token=true or access_type=offline */
+                            refresh_token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                            error: string;
+                            error_description: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                            error: string;
+                            error_description: string;
+                        };
+                    };
                 };
             };
         };
@@ -76,6 +170,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The public keys registry tokens are verified with */
         get: {
             parameters: {
                 query?: never;
@@ -85,12 +180,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description JSON Web Key Set (RFC 7517) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            keys: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -109,6 +210,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The public keys registry tokens are verified with */
         get: {
             parameters: {
                 query?: never;
@@ -118,12 +220,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description JSON Web Key Set (RFC 7517) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            keys: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -144,6 +252,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Log in to the console: sets the session cookies, or asks for the second factor */
         post: {
             parameters: {
                 query?: never;
@@ -160,6 +269,53 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            /** @description the console access token (also set as the HttpOnly access cookie); usable as Bearer until it expires */
+                            accessToken: string;
+                            /** @description seconds the access token is valid */
+                            expiresIn: number;
+                            /** @description echo it in the x-csrf-token header on state-changing requests made with the cookies */
+                            csrfToken: string;
+                        } | {
+                            /** @enum {boolean} */
+                            twoFactorRequired: true;
+                            /** @description send back to POST /api/auth/login/2fa with a code */
+                            challenge: string;
+                            expiresIn: number;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -195,6 +351,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Complete a login with a TOTP code or a backup code */
         post: {
             parameters: {
                 query?: never;
@@ -212,6 +369,47 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            /** @description the console access token (also set as the HttpOnly access cookie); usable as Bearer until it expires */
+                            accessToken: string;
+                            /** @description seconds the access token is valid */
+                            expiresIn: number;
+                            /** @description echo it in the x-csrf-token header on state-changing requests made with the cookies */
+                            csrfToken: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -247,6 +445,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A new access token from the refresh cookie (needs x-csrf-token) */
         post: {
             parameters: {
                 query?: never;
@@ -256,6 +455,47 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            /** @description the console access token (also set as the HttpOnly access cookie); usable as Bearer until it expires */
+                            accessToken: string;
+                            /** @description seconds the access token is valid */
+                            expiresIn: number;
+                            /** @description echo it in the x-csrf-token header on state-changing requests made with the cookies */
+                            csrfToken: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -289,6 +529,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The current session and its user */
         get: {
             parameters: {
                 query?: never;
@@ -298,6 +539,42 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            sessionId: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -383,6 +660,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's console sessions */
         get: {
             parameters: {
                 query?: never;
@@ -392,6 +670,26 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessions: {
+                                id: string;
+                                current: boolean;
+                                ip: string | null;
+                                userAgent: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                lastUsedAt: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -429,6 +727,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** End this session and clear its cookies */
         post: {
             parameters: {
                 query?: never;
@@ -438,6 +737,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -473,6 +779,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** End every session of the caller and their password-based docker logins */
         post: {
             parameters: {
                 query?: never;
@@ -482,6 +789,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -517,6 +831,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Create an account (open, invite-only or closed by AUTH_SIGNUP_POLICY) */
         post: {
             parameters: {
                 query?: never;
@@ -536,6 +851,41 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -569,6 +919,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's account */
         get: {
             parameters: {
                 query?: never;
@@ -578,6 +929,41 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -603,6 +989,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /** Change the display name or the email (the email needs currentPassword) */
         patch: {
             parameters: {
                 query?: never;
@@ -620,6 +1007,41 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -651,6 +1073,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Change the password; every other session ends */
         post: {
             parameters: {
                 query?: never;
@@ -667,6 +1090,13 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -702,6 +1132,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Email a one-time reset link (the answer is the same for unknown addresses) */
         post: {
             parameters: {
                 query?: never;
@@ -717,6 +1148,17 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -752,6 +1194,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Set a new password with the token of a reset link */
         post: {
             parameters: {
                 query?: never;
@@ -768,6 +1211,13 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -801,6 +1251,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Whether 2FA is on, and how many backup codes are left */
         get: {
             parameters: {
                 query?: never;
@@ -810,6 +1261,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                            backupCodesLeft: number;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -847,6 +1310,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Start enrolment: a new TOTP secret, its otpauth URI and QR code */
         post: {
             parameters: {
                 query?: never;
@@ -862,6 +1326,19 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            secret: string;
+                            otpauthUri: string;
+                            qrCodeDataUrl: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -897,6 +1374,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Turn 2FA on with a first code; answers the backup codes (shown once) */
         post: {
             parameters: {
                 query?: never;
@@ -912,6 +1390,19 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            enabled: true;
+                            backupCodes: string[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -947,6 +1438,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Replace the backup codes (shown once) */
         post: {
             parameters: {
                 query?: never;
@@ -962,6 +1454,17 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            backupCodes: string[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -997,6 +1500,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Turn 2FA off with a current code */
         post: {
             parameters: {
                 query?: never;
@@ -1012,6 +1516,13 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1047,6 +1558,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Turn off a user's 2FA (site admins) */
         post: {
             parameters: {
                 query?: never;
@@ -1058,6 +1570,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            username: string;
+                            twoFactorEnabled: boolean;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1091,6 +1615,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's personal access tokens (never their secrets) */
         get: {
             parameters: {
                 query?: never;
@@ -1100,6 +1625,29 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tokens: {
+                                id: string;
+                                name: string;
+                                /** @description the first and last characters of the secret, to recognise it */
+                                hint: string;
+                                scopes: ("pull" | "push" | "delete")[];
+                                expiresAt: string | null;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1121,6 +1669,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Create a personal access token: the secret is in this answer only */
         post: {
             parameters: {
                 query?: never;
@@ -1138,6 +1687,31 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the secret, shown once */
+                            token: string;
+                            accessToken: {
+                                id: string;
+                                name: string;
+                                /** @description the first and last characters of the secret, to recognise it */
+                                hint: string;
+                                scopes: ("pull" | "push" | "delete")[];
+                                expiresAt: string | null;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                revokedAt: string | null;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1174,6 +1748,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Revoke a personal access token */
         delete: {
             parameters: {
                 query?: never;
@@ -1185,6 +1760,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1217,6 +1799,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The robot accounts of a namespace */
         get: {
             parameters: {
                 query?: never;
@@ -1228,6 +1811,32 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            robots: {
+                                id: string;
+                                namespace: string;
+                                name: string;
+                                /** @description the username of docker login: "<namespace>+<name>" */
+                                login: string;
+                                description: string;
+                                hint: string;
+                                repositories: string[];
+                                actions: ("pull" | "push" | "delete")[];
+                                expiresAt: string | null;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1249,6 +1858,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Create a robot account: its token is in this answer only */
         post: {
             parameters: {
                 query?: never;
@@ -1270,6 +1880,34 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the secret, shown once */
+                            token: string;
+                            robot: {
+                                id: string;
+                                namespace: string;
+                                name: string;
+                                /** @description the username of docker login: "<namespace>+<name>" */
+                                login: string;
+                                description: string;
+                                hint: string;
+                                repositories: string[];
+                                actions: ("pull" | "push" | "delete")[];
+                                expiresAt: string | null;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1306,6 +1944,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Revoke a robot account */
         delete: {
             parameters: {
                 query?: never;
@@ -1318,6 +1957,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1350,11 +1996,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every account, by username */
         get: {
             parameters: {
                 query?: {
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    after?: string;
+                    /** @description the nextCursor of the previous page */
+                    cursor?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1362,6 +2011,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1383,6 +2056,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Create a local account */
         post: {
             parameters: {
                 query?: never;
@@ -1402,6 +2076,41 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1438,6 +2147,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Delete an account with its sessions, tokens and robots (confirm repeats the username) */
         delete: {
             parameters: {
                 query: {
@@ -1451,6 +2161,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1473,6 +2190,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
+        /** Disable or enable an account, grant or drop site admin */
         patch: {
             parameters: {
                 query?: never;
@@ -1491,6 +2209,41 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1522,6 +2275,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Rotate the token signing key (generated keys only) */
         post: {
             parameters: {
                 query?: never;
@@ -1531,6 +2285,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            kid: string;
+                            keys: string[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1566,6 +2332,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Create an invite code for invite-only sign-up (shown once) */
         post: {
             parameters: {
                 query?: never;
@@ -1582,6 +2349,21 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            code: string;
+                            email: string | null;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1696,9 +2478,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     mine?: boolean;
                     q?: string;
@@ -1727,6 +2509,7 @@ export interface paths {
                                 repositoryCount?: number;
                                 role?: "owner" | "member";
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -2128,9 +2911,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -2154,6 +2937,7 @@ export interface paths {
                                 role: "owner" | "member";
                                 since: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -2409,9 +3193,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -2437,6 +3221,7 @@ export interface paths {
                                 createdAt: string;
                                 memberCount?: number;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -2845,9 +3630,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -2871,6 +3656,7 @@ export interface paths {
                                 displayName: string;
                                 role: "maintainer" | "member";
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -3097,9 +3883,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     namespace?: string;
                 };
@@ -3129,6 +3915,7 @@ export interface paths {
                                 lastPulledAt: string | null;
                                 permission?: "read" | "write" | "admin" | "site-admin" | null;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -3702,9 +4489,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -3735,6 +4522,7 @@ export interface paths {
                                 pattern?: string;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -4001,9 +4789,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -4033,6 +4821,7 @@ export interface paths {
                                 pattern?: string;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -4295,9 +5084,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     /** @description name (default, A to Z), pushed (newest first) or semver (highest version first, other tags after) */
                     sort?: "name" | "pushed" | "semver";
@@ -4333,6 +5122,7 @@ export interface paths {
                                 pullCount: number;
                                 lastPulledAt: string | null;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -4406,9 +5196,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -4435,6 +5225,7 @@ export interface paths {
                                 at: string;
                                 by: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -4777,9 +5568,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -4803,6 +5594,7 @@ export interface paths {
                                 author: string;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -4940,9 +5732,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -4965,6 +5757,7 @@ export interface paths {
                                 version: number;
                                 updatedAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -5259,9 +6052,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -5285,6 +6078,7 @@ export interface paths {
                                 author: string;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -5597,7 +6391,15 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            /** @description the image file */
+            requestBody: {
+                content: {
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                    "image/gif": unknown;
+                    "image/webp": unknown;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -5825,13 +6627,28 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description the image, with its type in Content-Type */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": string;
+                        "image/jpeg": string;
+                        "image/gif": string;
+                        "image/webp": string;
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorReply"];
+                        "image/png": components["schemas"]["ErrorReply"];
+                        "image/jpeg": components["schemas"]["ErrorReply"];
+                        "image/gif": components["schemas"]["ErrorReply"];
+                        "image/webp": components["schemas"]["ErrorReply"];
                     };
                 };
                 /** @description Default Response */
@@ -5840,7 +6657,10 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorReply"];
+                        "image/png": components["schemas"]["ErrorReply"];
+                        "image/jpeg": components["schemas"]["ErrorReply"];
+                        "image/gif": components["schemas"]["ErrorReply"];
+                        "image/webp": components["schemas"]["ErrorReply"];
                     };
                 };
             };
@@ -5963,9 +6783,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -5994,6 +6814,7 @@ export interface paths {
                                 lastPulledAt: string | null;
                                 permission?: "read" | "write" | "admin" | "site-admin" | null;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6052,9 +6873,9 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     q: string;
                 };
@@ -6085,6 +6906,7 @@ export interface paths {
                                 permission?: "read" | "write" | "admin" | "site-admin" | null;
                                 score: number;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6143,9 +6965,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     q?: string;
                 };
@@ -6171,6 +6993,7 @@ export interface paths {
                                 repositoryCount: number;
                                 firstSeen: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6347,9 +7170,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     q?: string;
                 };
@@ -6373,6 +7196,7 @@ export interface paths {
                                 repositoryCount: number;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6431,9 +7255,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -6457,6 +7281,7 @@ export interface paths {
                                 createdAt: string;
                                 memberCount?: number;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6515,9 +7340,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     q?: string;
                 };
@@ -6547,6 +7372,7 @@ export interface paths {
                                 lastPulledAt: string | null;
                                 permission?: "read" | "write" | "admin" | "site-admin" | null;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6685,6 +7511,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Audit entries, newest first, filtered (site admins: all; repository and namespace admins: what they administer) */
         get: {
             parameters: {
                 query?: {
@@ -6694,7 +7521,9 @@ export interface paths {
                     action?: string;
                     since?: string;
                     until?: string;
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -6703,6 +7532,43 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description position in the hash chain */
+                                seq: number;
+                                /** @description the event id */
+                                id: string;
+                                action: string;
+                                /** Format: date-time */
+                                occurredAt: string;
+                                /** Format: date-time */
+                                recordedAt: string;
+                                actor: {
+                                    subject: string;
+                                    name: string | null;
+                                    ip: string | null;
+                                    userAgent: string | null;
+                                };
+                                repository: string | null;
+                                namespace: string | null;
+                                target: string | null;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                prevHash: string;
+                                hash: string;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6738,6 +7604,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every matching entry, oldest first, streamed as NDJSON or CSV */
         get: {
             parameters: {
                 query: {
@@ -6755,13 +7622,24 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description NDJSON (one entry per line, as in /api/audit/entries) or CSV with a header row */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": string;
+                        "text/csv": string;
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorReply"];
+                        "application/x-ndjson": components["schemas"]["ErrorReply"];
+                        "text/csv": components["schemas"]["ErrorReply"];
                     };
                 };
                 /** @description Default Response */
@@ -6770,7 +7648,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorReply"];
+                        "application/x-ndjson": components["schemas"]["ErrorReply"];
+                        "text/csv": components["schemas"]["ErrorReply"];
                     };
                 };
             };
@@ -6790,6 +7669,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Recompute the hash chain of the audit trail (site admins) */
         get: {
             parameters: {
                 query?: never;
@@ -6799,6 +7679,29 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            checked: number;
+                            firstSeq: number | null;
+                            head: {
+                                seq: number;
+                                hash: string;
+                            } | null;
+                            breaks: {
+                                seq: number;
+                                id: string;
+                                kind: "hash" | "link";
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6834,10 +7737,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Admin alerts, newest first (site admins) */
         get: {
             parameters: {
                 query?: {
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     unacknowledged?: boolean;
                 };
@@ -6847,6 +7753,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                rule: string;
+                                severity: "warning" | "critical";
+                                summary: string;
+                                subject: string | null;
+                                eventIds: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                acknowledgedAt: string | null;
+                                acknowledgedBy: string | null;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6884,6 +7814,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Acknowledge an alert (site admins) */
         post: {
             parameters: {
                 query?: never;
@@ -6895,6 +7826,28 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alert: {
+                                id: string;
+                                rule: string;
+                                severity: "warning" | "critical";
+                                summary: string;
+                                subject: string | null;
+                                eventIds: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                acknowledgedAt: string | null;
+                                acknowledgedBy: string | null;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6928,12 +7881,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Webhooks of a repository or namespace the caller administers (site admins: all) */
         get: {
             parameters: {
                 query?: {
                     scope?: "repository" | "namespace" | "site";
                     target?: string;
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -6942,6 +7898,37 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                scope: "repository" | "namespace" | "site";
+                                target: string | null;
+                                url: string;
+                                events: string[];
+                                description: string;
+                                active: boolean;
+                                consecutiveFailures: number;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                lastDeliveryAt: string | null;
+                                lastSuccessAt: string | null;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6963,6 +7950,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Subscribe a URL to the events of a repository, a namespace or the site; the signing secret is in this answer only */
         post: {
             parameters: {
                 query?: never;
@@ -6984,6 +7972,36 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhook: {
+                                id: string;
+                                scope: "repository" | "namespace" | "site";
+                                target: string | null;
+                                url: string;
+                                events: string[];
+                                description: string;
+                                active: boolean;
+                                consecutiveFailures: number;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                lastDeliveryAt: string | null;
+                                lastSuccessAt: string | null;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            secret: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7017,6 +8035,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One webhook */
         get: {
             parameters: {
                 query?: never;
@@ -7028,6 +8047,35 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhook: {
+                                id: string;
+                                scope: "repository" | "namespace" | "site";
+                                target: string | null;
+                                url: string;
+                                events: string[];
+                                description: string;
+                                active: boolean;
+                                consecutiveFailures: number;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                lastDeliveryAt: string | null;
+                                lastSuccessAt: string | null;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7050,6 +8098,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        /** Delete a webhook */
         delete: {
             parameters: {
                 query?: never;
@@ -7061,6 +8110,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7083,6 +8139,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
+        /** Change a webhook; rotateSecret answers a new secret (shown once) */
         patch: {
             parameters: {
                 query?: never;
@@ -7104,6 +8161,36 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhook: {
+                                id: string;
+                                scope: "repository" | "namespace" | "site";
+                                target: string | null;
+                                url: string;
+                                events: string[];
+                                description: string;
+                                active: boolean;
+                                consecutiveFailures: number;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                lastDeliveryAt: string | null;
+                                lastSuccessAt: string | null;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            secret?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7135,6 +8222,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Queue a ping delivery to test the endpoint */
         post: {
             parameters: {
                 query?: never;
@@ -7146,6 +8234,31 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            delivery: {
+                                id: string;
+                                subscriptionId: string;
+                                eventId: string;
+                                eventType: string;
+                                state: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                redeliveryOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                completedAt: string | null;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7179,10 +8292,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The delivery log of a webhook, newest first */
         get: {
             parameters: {
                 query?: {
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -7193,6 +8309,33 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                subscriptionId: string;
+                                eventId: string;
+                                eventType: string;
+                                state: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                redeliveryOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                completedAt: string | null;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7228,6 +8371,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One delivery with the body sent and every attempt */
         get: {
             parameters: {
                 query?: never;
@@ -7240,6 +8384,50 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            delivery: {
+                                id: string;
+                                subscriptionId: string;
+                                eventId: string;
+                                eventType: string;
+                                state: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                redeliveryOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                completedAt: string | null;
+                                /** @description the JSON body sent */
+                                body: string;
+                            };
+                            attempts: {
+                                attempt: number;
+                                /** Format: date-time */
+                                startedAt: string;
+                                durationMs: number | null;
+                                url: string;
+                                remoteAddress: string | null;
+                                requestHeaders: {
+                                    [key: string]: string;
+                                };
+                                status: number | null;
+                                responseHeaders: {
+                                    [key: string]: string;
+                                } | null;
+                                responseBody: string | null;
+                                error: string | null;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7277,6 +8465,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Send a delivery again (a new delivery with the same event) */
         post: {
             parameters: {
                 query?: never;
@@ -7289,6 +8478,31 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            delivery: {
+                                id: string;
+                                subscriptionId: string;
+                                eventId: string;
+                                eventType: string;
+                                state: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                redeliveryOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                completedAt: string | null;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiError } from '@docksphere/kit';
 import type { MetadataContext } from '../context.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import { listTags, tagHistory, type TagCursor, type TagSort } from '../store/registry-view.ts';
 import { ErrorReply, PageOf, PageQuery, iso, viewerOf } from './http.ts';
 import { RepositoryName, RepositoryParams, readableRepository } from './repositories.ts';
