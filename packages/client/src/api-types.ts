@@ -612,6 +612,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A short-lived registry token (pull, delete) for the console session's user, for /v2 calls from the console */
         post: {
             parameters: {
                 query?: never;
@@ -627,6 +628,23 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            token: string;
+                            access: {
+                                type: string;
+                                name: string;
+                                actions: string[];
+                            }[];
+                            expiresIn: number;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
