@@ -4,3 +4,5 @@ export * from './logger.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './process.ts';
+export * from './openapi.ts';
+export * from './pagination.ts';
