@@ -99,5 +99,6 @@ describe('003_references backfill', () => {
     } finally {
       await database.close();
     }
-  });
+    // A second embedded database starts in this test: slow on a loaded machine.
+  }, 180_000);
 });
