@@ -8,7 +8,7 @@ import { evaluateAlertRules } from './domain/alerts.ts';
 import { auditEntryOf } from './domain/audit-entry.ts';
 import { DeliveryProcessor } from './domain/delivery-processor.ts';
 import { fanOut } from './domain/fan-out.ts';
-import { SsrfGuard, type HostResolver } from './domain/ssrf-guard.ts';
+import { SsrfGuard, type HostResolver, type InterfaceAddresses } from './domain/ssrf-guard.ts';
 import type { WebhookRequest, WebhookResponse } from './domain/webhook-sender.ts';
 import type { DeliveryJob, DeliveryQueue } from './queue/delivery-queue.ts';
 import { appendAuditEntry, pruneAuditEntries } from './store/audit-entries.ts';
@@ -26,6 +26,8 @@ export interface HooksConsumerDeps {
   logger?: Logger;
   /** DNS for the SSRF guard (tests); the system resolver otherwise. */
   resolver?: HostResolver;
+  /** This server's own addresses for the SSRF guard (tests); os.networkInterfaces() otherwise. */
+  interfaceAddresses?: InterfaceAddresses;
   /** Replaces the HTTP sender (tests of the processor); the real one otherwise. */
   send?: (request: WebhookRequest) => Promise<WebhookResponse>;
   /** How often pending deliveries whose job was lost are re-queued (default 15 s). */
@@ -61,7 +63,7 @@ export async function startHooksConsumers(deps: HooksConsumerDeps): Promise<Hook
   const relay = new OutboxRelay({ db, schema: HOOKS_SCHEMA, bus, intervalMs: deps.relayIntervalMs, onError: (err) => logger.error({ err: { message: (err as Error).message } }, 'hooks outbox relay failed') });
   const processor = new DeliveryProcessor({
     db,
-    guard: new SsrfGuard(config.webhookAllowlist, deps.resolver),
+    guard: new SsrfGuard(config.webhookAllowlist, deps.resolver, deps.interfaceAddresses),
     settings: config.delivery,
     logger,
     onOutboxWrite: () => relay.nudge(),

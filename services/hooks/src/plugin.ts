@@ -7,7 +7,7 @@ import { ApiError, createLogger, toApiError, type DockSphereConfig, type Logger 
 import type { HooksContext } from './context.ts';
 import { createConsoleVerifier, type ConsoleAuthOptions } from './domain/console-auth.ts';
 import { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy } from './domain/permissions.ts';
-import { SsrfGuard, type HostResolver } from './domain/ssrf-guard.ts';
+import { SsrfGuard, type HostResolver, type InterfaceAddresses } from './domain/ssrf-guard.ts';
 import type { DeliveryQueue } from './queue/delivery-queue.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -26,6 +26,8 @@ export interface HooksDeps {
   adminPolicy?: AdminPolicy;
   /** DNS for the SSRF guard (tests); the system resolver otherwise. */
   resolver?: HostResolver;
+  /** This server's own addresses for the SSRF guard (tests); os.networkInterfaces() otherwise. */
+  interfaceAddresses?: InterfaceAddresses;
   /** Called after each commit that wrote outbox events (relay.nudge() of startHooksConsumers). */
   onOutboxWrite?: () => void;
 }
@@ -43,7 +45,7 @@ export const hooksPlugin: FastifyPluginAsync<HooksDeps> = async (app: FastifyIns
     settings: config.hooks,
     verifyConsoleToken: createConsoleVerifier({ ...deps.consoleAuth, issuer: deps.consoleAuth.issuer ?? config.registry.auth.issuer }),
     policy: deps.adminPolicy ?? defaultAdminPolicy(config),
-    guard: new SsrfGuard(config.hooks.webhookAllowlist, deps.resolver),
+    guard: new SsrfGuard(config.hooks.webhookAllowlist, deps.resolver, deps.interfaceAddresses),
     queue: deps.queue,
     logger: deps.logger ?? createLogger({ level: config.server.logLevel, name: 'hooks' }),
     outboxWritten: deps.onOutboxWrite ?? (() => undefined),

@@ -19,6 +19,7 @@ import {
   type DeliveryQueue,
   type HooksConsumers,
   type HostResolver,
+  type InterfaceAddresses,
 } from '../src/index.ts';
 
 export const ISSUER = 'docksphere-auth';
@@ -82,6 +83,7 @@ export async function startHooks(options: {
   queue?: DeliveryQueue;
   policy?: AdminPolicy;
   resolver?: HostResolver;
+  interfaceAddresses?: InterfaceAddresses;
   keys?: ConsoleKeys;
 }): Promise<TestHooks> {
   const config = testConfig(options.env);
@@ -100,6 +102,7 @@ export async function startHooks(options: {
     sweepIntervalMs: 200,
     sweepGraceMs: 1_000,
     ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.interfaceAddresses ? { interfaceAddresses: options.interfaceAddresses } : {}),
   });
   const app = Fastify({ logger: false });
   await app.register(hooksPlugin, {
@@ -111,6 +114,7 @@ export async function startHooks(options: {
     onOutboxWrite: () => consumers.relay.nudge(),
     ...(options.policy ? { adminPolicy: options.policy } : {}),
     ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.interfaceAddresses ? { interfaceAddresses: options.interfaceAddresses } : {}),
   });
   await app.ready();
   return {

@@ -4,8 +4,9 @@
 // attempts logged, redelivery, pings, automatic disabling with its alert, and the alert rules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
+import os from 'node:os';
 import { openDatabase, type Database } from '@docksphere/db';
-import { hooksPlugin, InProcessDeliveryQueue, verifySignature, type HostResolver } from '../src/index.ts';
+import { hooksPlugin, InProcessDeliveryQueue, systemInterfaceAddresses, verifySignature, type HostResolver } from '../src/index.ts';
 import { ADMIN, ALICE, BOB, event, pulled, pushed, silent, startHooks, startReceiver, tablePolicy, testConfig, waitFor, type Receiver, type TestHooks } from './helpers.ts';
 
 let database: Database;
@@ -18,6 +19,8 @@ const resolver: HostResolver = async (hostname) => {
   if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
   return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 };
+/** A public address this suite's hooks service treats as one of its own interfaces (besides the real ones). */
+const OWN_PUBLIC = '203.0.113.77';
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -27,6 +30,7 @@ beforeAll(async () => {
     env: { WEBHOOK_ALLOWLIST: '127.0.0.1/32', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_DISABLE_AFTER_FAILURES: '2', ALERT_FAILED_LOGINS: '5', ALERT_FAILED_LOGIN_WINDOW_MINUTES: '10' },
     policy: tablePolicy({ repositories: { alice: ['alice/app'] }, namespaces: { alice: ['alice'] } }),
     resolver,
+    interfaceAddresses: () => [...systemInterfaceAddresses(), OWN_PUBLIC],
   });
 });
 afterAll(async () => {
@@ -117,6 +121,24 @@ describe('subscriptions', () => {
       expect(res.json().error.message, url).toMatch(/refused: .*(loopback|private|link-local|unique-local|unspecified|IPv4-mapped)/);
     }
     await app.close();
+  });
+
+  it("refuses the server's own interface addresses, by address or by a name resolving to one", async () => {
+    const own = await createWebhook({ url: `http://${OWN_PUBLIC}:5000/v2/`, scope: 'site', events: ['pushed'] });
+    expect(own.status).toBe(400);
+    expect(own.body.error.message).toMatch(new RegExp(`refused: ${OWN_PUBLIC.replace(/\./g, '\\.')} is an address of this server`));
+    dns.set('self.test', ['93.184.216.34', OWN_PUBLIC]);
+    const named = await createWebhook({ url: 'http://self.test/hook', scope: 'site', events: ['pushed'] });
+    expect(named.status).toBe(400);
+    expect(named.body.error.message).toMatch(/self\.test resolves to 203\.0\.113\.77 is an address of this server/);
+    // Every address of this machine's real interfaces is refused, whatever class it has.
+    const real = Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+    expect(real.length).toBeGreaterThan(0);
+    for (const address of real) {
+      const host = address.includes(':') ? `[${address}]` : address;
+      if (address === '127.0.0.1') continue; // this suite allowlists the receiver's loopback address
+      expect((await createWebhook({ url: `http://${host}/`, scope: 'site', events: ['pushed'] })).status, address).toBe(400);
+    }
   });
 
   it('allows exactly what the allowlist names', async () => {
@@ -255,6 +277,20 @@ describe('deliveries', () => {
     // Refused, not retried: the guard's answer would not change on a retry.
     expect(delivery.attempts).toBe(1);
     expect(delivery.lastError).toMatch(/refused: rebind.test resolves to 10.0.0.5 is a private address/);
+  });
+
+  it('refuses at delivery time a host that now resolves to one of the server\'s own addresses', async () => {
+    dns.set('rebind-self.test', ['93.184.216.34']);
+    const { status, body: created } = await createWebhook({ url: 'http://rebind-self.test/hook', scope: 'repository', target: 'team/rebind-self', events: ['pushed'] });
+    expect(status).toBe(201);
+    dns.set('rebind-self.test', [OWN_PUBLIC]);
+    await hooks.bus.publish(pushed('team/rebind-self'));
+    const delivery = await waitFor('refused delivery', async () => {
+      const res = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries`);
+      return res.body.deliveries[0]?.state === 'failed' && res.body.deliveries[0];
+    });
+    expect(delivery.attempts).toBe(1);
+    expect(delivery.lastError).toMatch(/refused: rebind-self.test resolves to 203.0.113.77 is an address of this server/);
   });
 
   it('disables a webhook after repeated failed deliveries and raises an alert', async () => {
