@@ -1,6 +1,7 @@
 // The one config loader: every setting DockSphere reads from the environment, typed, with its default.
 // Each service takes its own section; README's configuration table lists these same variables.
 import path from 'node:path';
+import type { SecretsConfig } from './secret-box.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -191,6 +192,8 @@ export interface DockSphereConfig {
   metadata: MetadataConfig;
   hooks: HooksConfig;
   dataDir: string;
+  /** Key(s) that encrypt TOTP seeds and webhook signing secrets at rest (see SecretBox). */
+  secrets: SecretsConfig;
 }
 
 export function loadConfig(env: Env = process.env): DockSphereConfig {
@@ -203,6 +206,11 @@ export function loadConfig(env: Env = process.env): DockSphereConfig {
   if (!(pullEventSampleRate >= 0 && pullEventSampleRate <= 1)) throw new ConfigError(`PULL_EVENT_SAMPLE_RATE must be between 0 and 1, got "${sampleRaw}"`);
   return {
     dataDir,
+    secrets: {
+      keys: read(env, 'SECRETS_KEY'),
+      keyFile: read(env, 'SECRETS_KEY_FILE') === undefined ? undefined : path.resolve(read(env, 'SECRETS_KEY_FILE') as string),
+      generatedKeyFile: path.join(dataDir, 'secrets.key'),
+    },
     server: {
       host,
       port,

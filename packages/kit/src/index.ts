@@ -4,3 +4,4 @@ export * from './logger.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './process.ts';
+export * from './secret-box.ts';

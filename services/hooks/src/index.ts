@@ -24,6 +24,7 @@ export { createDeliveryQueue, BullMqDeliveryQueue, InProcessDeliveryQueue } from
 export type { DeliveryJob, DeliveryOutcome, DeliveryQueue, DeliveryWorker } from './queue/index.ts';
 export { CONSOLE_AUDIENCE, type ConsoleAuthOptions, type ConsoleUser } from './domain/console-auth.ts';
 export { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy } from './domain/permissions.ts';
+export { sealStoredSigningSecrets } from './domain/signing-secrets.ts';
 export { SsrfGuard, forbiddenClass, systemInterfaceAddresses, systemResolver, type HostResolver, type InterfaceAddresses, type ResolvedAddress } from './domain/ssrf-guard.ts';
 export { signatureHeader, verifySignature, SIGNATURE_HEADER, type SignatureCheck } from './domain/signature.ts';
 export { WEBHOOK_PAYLOAD_VERSION, type WebhookPayloadV1 } from './domain/webhook-payload.ts';

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
 import type { Kysely } from '@docksphere/db';
 import { InMemoryBus, newEvent, type Actor, type DomainEvent, type EventBus, type EventPayloads, type EventType } from '@docksphere/events';
-import { createLogger, loadConfig, type DockSphereConfig } from '@docksphere/kit';
+import { createLogger, loadConfig, SecretBox, type DockSphereConfig } from '@docksphere/kit';
 import {
   CONSOLE_AUDIENCE,
   InProcessDeliveryQueue,
@@ -61,8 +61,11 @@ export const FAST_DELIVERY_ENV: Record<string, string> = {
   WEBHOOK_MAX_ATTEMPTS: '5',
 };
 
+/** The suites' key for sealed signing secrets (a fixed test value, never used outside tests). */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export function testConfig(env: Record<string, string> = {}): DockSphereConfig {
-  return loadConfig({ LOG_LEVEL: 'silent', AUTH_ISSUER: ISSUER, ...FAST_DELIVERY_ENV, ...env });
+  return loadConfig({ LOG_LEVEL: 'silent', AUTH_ISSUER: ISSUER, SECRETS_KEY: TEST_SECRETS_KEY, ...FAST_DELIVERY_ENV, ...env });
 }
 
 export interface TestHooks {
@@ -98,6 +101,7 @@ export async function startHooks(options: {
     bus,
     queue,
     config: config.hooks,
+    secrets: SecretBox.fromConfig(config.secrets),
     logger: silent,
     sweepIntervalMs: 200,
     sweepGraceMs: 1_000,

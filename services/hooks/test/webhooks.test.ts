@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import os from 'node:os';
 import { openDatabase, type Database } from '@docksphere/db';
-import { hooksPlugin, InProcessDeliveryQueue, systemInterfaceAddresses, verifySignature, type HostResolver } from '../src/index.ts';
-import { ADMIN, ALICE, BOB, event, pulled, pushed, silent, startHooks, startReceiver, tablePolicy, testConfig, waitFor, type Receiver, type TestHooks } from './helpers.ts';
+import { SecretBox, secretKeyId } from '@docksphere/kit';
+import { hooksPlugin, InProcessDeliveryQueue, sealStoredSigningSecrets, systemInterfaceAddresses, verifySignature, type HostResolver } from '../src/index.ts';
+import { ADMIN, ALICE, BOB, event, pulled, pushed, silent, startHooks, startReceiver, tablePolicy, TEST_SECRETS_KEY, testConfig, waitFor, type Receiver, type TestHooks } from './helpers.ts';
 
 let database: Database;
 let hooks: TestHooks;
@@ -147,6 +148,45 @@ describe('subscriptions', () => {
     // localhost also resolves to ::1, which the allowlist does not name.
     dns.set('both.test', ['127.0.0.1', '::1']);
     expect((await createWebhook({ url: 'http://both.test/', scope: 'site', events: ['pushed'] })).status).toBe(400);
+  });
+});
+
+describe('signing secrets at rest', () => {
+  const row = (id: string) => database.db.withSchema('audit').selectFrom('subscriptions').select(['secret', 'secret_key_id']).where('id', '=', id).executeTakeFirstOrThrow();
+  const testKey = Buffer.from(TEST_SECRETS_KEY, 'base64');
+  const otherKey = Buffer.alloc(32, 0x5e);
+
+  it('stores the secret sealed under the configured key, seals plain-text rows at start, and follows a rotation', async () => {
+    const { body: created } = await createWebhook({ url: `http://127.0.0.1:${receiver.port}/sealed`, scope: 'repository', target: 'team/sealed', events: ['pushed'] });
+    const stored = await row(created.webhook.id);
+    expect(stored.secret_key_id).toBe(secretKeyId(testKey));
+    expect(stored.secret).not.toContain(created.secret);
+    expect(Buffer.from(stored.secret, 'base64').toString('latin1')).not.toContain(created.secret);
+
+    // A row from before encryption: the start-up pass seals it, and deliveries are signed with the same secret.
+    await database.db.withSchema('audit').updateTable('subscriptions').set({ secret: created.secret, secret_key_id: null }).where('id', '=', created.webhook.id).execute();
+    expect(await sealStoredSigningSecrets(database.db, new SecretBox([testKey]), silent)).toMatchObject({ sealed: 1, unreadable: 0 });
+    expect((await row(created.webhook.id)).secret_key_id).toBe(secretKeyId(testKey));
+    await hooks.bus.publish(pushed('team/sealed', 'one'));
+    const [first] = await waitFor('signed delivery', () => on('/sealed').length === 1 && on('/sealed'));
+    expect(verifySignature(created.secret, first!.headers['x-docksphere-signature'] as string, first!.body)).toMatchObject({ valid: true });
+
+    // Rotated to a key this server's processor does not hold: it refuses to send unsigned.
+    await sealStoredSigningSecrets(database.db, new SecretBox([otherKey, testKey]), silent);
+    expect((await row(created.webhook.id)).secret_key_id).toBe(secretKeyId(otherKey));
+    await hooks.bus.publish(pushed('team/sealed', 'two'));
+    const failed = await waitFor('unsigned delivery refused', async () => {
+      const res = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries`);
+      return res.body.deliveries.find((d: { state: string }) => d.state === 'failed');
+    });
+    expect(failed.lastError).toMatch(/cannot sign: the secret was sealed with key [0-9a-f]{16}, which is not configured/);
+    expect(on('/sealed')).toHaveLength(1);
+
+    // Back under the key it holds: deliveries are signed again with the original secret.
+    await sealStoredSigningSecrets(database.db, new SecretBox([testKey, otherKey]), silent);
+    await hooks.bus.publish(pushed('team/sealed', 'three'));
+    const [, second] = await waitFor('signed again', () => on('/sealed').length === 2 && on('/sealed'));
+    expect(verifySignature(created.secret, second!.headers['x-docksphere-signature'] as string, second!.body)).toMatchObject({ valid: true });
   });
 });
 
