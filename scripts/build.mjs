@@ -1,13 +1,20 @@
 // Bundles each runnable entry point (the all-in-one launcher, each service's main) with esbuild:
 // workspace packages are compiled in, npm dependencies stay external and load from node_modules.
+// First, scripts/openapi.ts regenerates the platform's OpenAPI document and the client's types
+// from the route schemas (the metadata bundle serves that document in the distributed mode).
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const generated = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/openapi.ts'], { cwd: root, stdio: 'inherit' });
+if (generated.status !== 0) process.exit(generated.status ?? 1);
+
 const entries = [
   ['apps/all-in-one/src/main.ts', 'apps/all-in-one/dist/main.mjs'],
+  ['apps/all-in-one/src/migrate.ts', 'apps/all-in-one/dist/migrate.mjs'],
   ['services/registry/src/main.ts', 'services/registry/dist/main.mjs'],
   ['services/auth/src/main.ts', 'services/auth/dist/main.mjs'],
   ['services/metadata/src/main.ts', 'services/metadata/dist/main.mjs'],

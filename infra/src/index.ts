@@ -9,3 +9,4 @@ export { startNats, type RunningNats, type StartNatsOptions } from './nats.ts';
 export { startNginx, renderNginxTemplate, readNginxTemplate, templatePlaceholders, type RunningNginx, type StartNginxOptions } from './nginx.ts';
 export { renderFront, ACCEL_PREFIX, type FrontRoutes } from './front.ts';
 export { ensureDockerd } from './dockerd.ts';
+export { createTestCa, type TestCa, type IssuedCertificate } from './test-ca.ts';

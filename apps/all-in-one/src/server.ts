@@ -1,14 +1,15 @@
 // Builds the all-in-one server from config: opens the embedded database, runs every service's
 // migrations, wires the in-process event bus and outbox relays, and mounts the service plugins.
 import type { FastifyInstance } from 'fastify';
-import { createHttpServer, SecretBox, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { apiReferenceRoutes, createHttpServer, registerOpenApi, SecretBox, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import { openDatabase } from '@docksphere/db';
 import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
-import { registryPlugin, migrateRegistry, createTokenVerifier, startUploadExpiry, startRegistryConsumers, RepositoryInvalidations, registryFrameworkErrors, REGISTRY_SCHEMA } from '@docksphere/registry';
-import { authPlugin, migrateAuth, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, AUTH_SCHEMA } from '@docksphere/auth';
-import { metadataPlugin, migrateMetadata, startMetadataConsumers, metadataAccessPolicy, METADATA_SCHEMA } from '@docksphere/metadata';
-import { hooksPlugin, migrateHooks, startHooksConsumers, createDeliveryQueue } from '@docksphere/hooks';
+import { registryPlugin, createTokenVerifier, startUploadExpiry, startRegistryConsumers, RepositoryInvalidations, registryFrameworkErrors, REGISTRY_SCHEMA } from '@docksphere/registry';
+import { authPlugin, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptions, AUTH_SCHEMA } from '@docksphere/auth';
+import { metadataPlugin, startMetadataConsumers, metadataAccessPolicy, METADATA_SCHEMA } from '@docksphere/metadata';
+import { hooksPlugin, startHooksConsumers, createDeliveryQueue } from '@docksphere/hooks';
+import { migrateAll } from './migrations.ts';
 
 export interface RunningDockSphere {
   app: FastifyInstance;
@@ -26,10 +27,7 @@ const RELAY_IDLE_POLL_MS = 5_000;
 export async function startAllInOne(config: DockSphereConfig, logger: Logger): Promise<RunningDockSphere> {
   const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, relaxedDurability: config.database.pgliteRelaxedDurability, logger });
   const { db } = database;
-  await migrateRegistry(db);
-  await migrateAuth(db);
-  await migrateMetadata(db);
-  await migrateHooks(db);
+  await migrateAll(db);
 
   const store = createBlobStore(config.storage);
   const bus = await createEventBus(config.events);
@@ -65,7 +63,9 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
           publicKeyFile: auth.publicKeyFile,
         });
 
-  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors });
+  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors, tls: config.server.tls });
+  // Collects the route schemas of every service mounted below into one document (/api/openapi.json).
+  await registerOpenApi(app);
   // The token service asks metadata's permission model in-process (no /internal HTTP hop).
   await app.register(authPlugin, { db, config, keys, logger, secrets, accessPolicy: metadataAccessPolicy(db), onOutboxWrite: () => relays.auth.nudge() });
   await app.register(metadataPlugin, { db, config, logger, jwks: () => keys.publicJwks(), onOutboxWrite: () => relays.metadata.nudge() });
@@ -90,13 +90,14 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
       invalidations: registryInvalidations,
     }),
   );
+  await apiReferenceRoutes(app, { document: () => app.swagger() });
   const expiry = startUploadExpiry({ db, store, config: config.registry, logger }, 60_000);
   for (const relay of Object.values(relays)) relay.start();
 
   await app.listen({ host: config.server.host, port: config.server.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${config.server.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const registryHost = new URL(config.server.publicUrl).host;
   const adminName = config.auth.adminUsername;
 

@@ -1,11 +1,11 @@
-// The one config loader: every setting DockSphere reads from the environment, typed, with its default.
-// Each service takes its own section; README's configuration table lists these same variables.
+// The one config loader: every setting DockSphere reads from the environment (or from a YAML file
+// with the same keys, see config-file.ts), typed, with its default. Each service takes its own
+// section; README's configuration table lists these same variables.
 import path from 'node:path';
 import type { SecretsConfig } from './secret-box.ts';
+import { ConfigError, describeSetting, resolveSettings, type Env } from './config-file.ts';
 
-type Env = Record<string, string | undefined>;
-
-export class ConfigError extends Error {}
+export { ConfigError, SECRET_VARIABLES, configFilePath } from './config-file.ts';
 
 function read(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -15,7 +15,7 @@ function int(env: Env, name: string, fallback: number): number {
   const v = read(env, name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${describeSetting(env, name)} must be a non-negative integer, got "${v}"`);
   return n;
 }
 function bool(env: Env, name: string, fallback: boolean): boolean {
@@ -23,12 +23,12 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (v === undefined) return fallback;
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${v}"`);
+  throw new ConfigError(`${describeSetting(env, name)} must be true or false, got "${v}"`);
 }
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const v = read(env, name);
   if (v === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(`${describeSetting(env, name)} must be one of ${allowed.join(', ')}, got "${v}"`);
   return v as T;
 }
 
@@ -40,6 +40,13 @@ export interface ServerConfig {
   logLevel: string;
   /** Shared secret for /internal/* calls between services. */
   internalSecret: string | undefined;
+  /** Serve HTTPS with this certificate and key (PEM files, reloaded when they change); unset: plain HTTP. */
+  tls: TlsFiles | undefined;
+}
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
 }
 
 export interface DatabaseConfig {
@@ -196,19 +203,51 @@ export interface DockSphereConfig {
   secrets: SecretsConfig;
 }
 
-export function loadConfig(env: Env = process.env): DockSphereConfig {
+export interface LoadConfigOptions {
+  /** Command-line arguments searched for `--config FILE` (default: this process's when env is process.env). */
+  argv?: readonly string[];
+}
+
+/**
+ * Reads the settings: environment variables over the YAML file named by `--config` or
+ * DOCKSPHERE_CONFIG, with `NAME_FILE` variables read for secrets (see config-file.ts).
+ */
+export function loadConfig(env?: Env, options: LoadConfigOptions = {}): DockSphereConfig {
+  const argv = options.argv ?? (env === undefined ? process.argv.slice(2) : []);
+  return configFromSettings(resolveSettings(env ?? process.env, argv, knownVariables()));
+}
+
+let known: ReadonlySet<string> | undefined;
+/** Every variable the loader reads, recorded once by loading the defaults through a recording env. */
+export function knownVariables(): ReadonlySet<string> {
+  if (known) return known;
+  const names = new Set<string>();
+  configFromSettings(
+    new Proxy({} as Env, {
+      get(_target, name) {
+        if (typeof name === 'string') names.add(name);
+        return undefined;
+      },
+    }),
+  );
+  known = names;
+  return names;
+}
+
+function configFromSettings(env: Env): DockSphereConfig {
   const dataDir = path.resolve(read(env, 'DATA_DIR') ?? '.data');
   const port = int(env, 'PORT', 5000);
   const host = read(env, 'HOST') ?? '0.0.0.0';
-  const publicUrl = (read(env, 'PUBLIC_URL') ?? `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  const tls = tlsFiles(env);
+  const publicUrl = (read(env, 'PUBLIC_URL') ?? `${tls ? 'https' : 'http'}://127.0.0.1:${port}`).replace(/\/+$/, '');
   const sampleRaw = read(env, 'PULL_EVENT_SAMPLE_RATE');
   const pullEventSampleRate = sampleRaw === undefined ? 1 : Number(sampleRaw);
-  if (!(pullEventSampleRate >= 0 && pullEventSampleRate <= 1)) throw new ConfigError(`PULL_EVENT_SAMPLE_RATE must be between 0 and 1, got "${sampleRaw}"`);
+  if (!(pullEventSampleRate >= 0 && pullEventSampleRate <= 1)) throw new ConfigError(`${describeSetting(env, 'PULL_EVENT_SAMPLE_RATE')} must be between 0 and 1, got "${sampleRaw}"`);
   return {
     dataDir,
     secrets: {
+      // SECRETS_KEY_FILE (one key a line) is read into SECRETS_KEY by config-file.ts.
       keys: read(env, 'SECRETS_KEY'),
-      keyFile: read(env, 'SECRETS_KEY_FILE') === undefined ? undefined : path.resolve(read(env, 'SECRETS_KEY_FILE') as string),
       generatedKeyFile: path.join(dataDir, 'secrets.key'),
     },
     server: {
@@ -217,6 +256,7 @@ export function loadConfig(env: Env = process.env): DockSphereConfig {
       publicUrl,
       logLevel: read(env, 'LOG_LEVEL') ?? 'info',
       internalSecret: read(env, 'INTERNAL_SECRET'),
+      tls,
     },
     database: { url: read(env, 'DATABASE_URL'), dataDir: path.resolve(read(env, 'PGLITE_DIR') ?? path.join(dataDir, 'pglite')), pgliteRelaxedDurability: bool(env, 'PGLITE_RELAXED_DURABILITY', true) },
     storage: {
@@ -259,15 +299,25 @@ export function loadConfig(env: Env = process.env): DockSphereConfig {
   };
 }
 
+function tlsFiles(env: Env): TlsFiles | undefined {
+  const certFile = read(env, 'TLS_CERT_FILE');
+  const keyFile = read(env, 'TLS_KEY_FILE');
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ConfigError(`${describeSetting(env, certFile === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE')} must be set too: HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE`);
+  }
+  return { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) };
+}
+
 function loadHooksConfig(env: Env): HooksConfig {
   const atLeastOne = (name: string, fallback: number): number => {
     const n = int(env, name, fallback);
-    if (n < 1) throw new ConfigError(`${name} must be at least 1, got ${n}`);
+    if (n < 1) throw new ConfigError(`${describeSetting(env, name)} must be at least 1, got ${n}`);
     return n;
   };
   const webhookAllowlist = (read(env, 'WEBHOOK_ALLOWLIST') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const cidr of webhookAllowlist) {
-    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(cidr)) throw new ConfigError(`WEBHOOK_ALLOWLIST entries must be IP addresses or CIDRs, got "${cidr}"`);
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(cidr)) throw new ConfigError(`${describeSetting(env, 'WEBHOOK_ALLOWLIST')} entries must be IP addresses or CIDRs, got "${cidr}"`);
   }
   return {
     redisUrl: read(env, 'REDIS_URL'),
@@ -292,7 +342,7 @@ function loadHooksConfig(env: Env): HooksConfig {
 
 function loadAuthConfig(env: Env, dataDir: string, publicUrl: string): AuthConfig {
   const tokenTtlSeconds = int(env, 'TOKEN_TTL_SECONDS', 300);
-  if (tokenTtlSeconds < 60) throw new ConfigError(`TOKEN_TTL_SECONDS must be at least 60, got ${tokenTtlSeconds}`);
+  if (tokenTtlSeconds < 60) throw new ConfigError(`${describeSetting(env, 'TOKEN_TTL_SECONDS')} must be at least 60, got ${tokenTtlSeconds}`);
   const signingKeyFile = read(env, 'AUTH_SIGNING_KEY_FILE');
   return {
     adminUsername: read(env, 'ADMIN_USERNAME') ?? 'admin',

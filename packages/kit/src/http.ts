@@ -1,7 +1,9 @@
 // The one way a DockSphere process builds its Fastify server, so every main (and all-in-one)
 // shares the same logging, proxy trust and timeouts.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TlsFiles } from './config.ts';
 import type { Logger } from './logger.ts';
+import { readTlsFiles, reloadTlsOnChange } from './tls.ts';
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -12,10 +14,13 @@ export interface HttpServerOptions {
    * runs; e.g. the registry's registryFrameworkErrors, so /v2 answers them in the OCI error format.
    */
   frameworkErrors?: FastifyServerOptions['frameworkErrors'];
+  /** Serve HTTPS with these PEM files (config.server.tls), picking up renewed files without a restart. */
+  tls?: TlsFiles | undefined;
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
-  return Fastify({
+  const app = Fastify({
+    ...(options.tls ? { https: readTlsFiles(options.tls) } : {}),
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
     trustProxy: true,
@@ -26,5 +31,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
     ...(options.frameworkErrors ? { frameworkErrors: options.frameworkErrors } : {}),
-  });
+  }) as unknown as FastifyInstance;
+  if (options.tls) reloadTlsOnChange(app, options.tls, options.logger);
+  return app;
 }

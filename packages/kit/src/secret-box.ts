@@ -11,10 +11,8 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
 export interface SecretsConfig {
-  /** SECRETS_KEY: one or more keys (base64 or hex of 32 bytes), comma-separated; the first seals. */
+  /** SECRETS_KEY (or the file SECRETS_KEY_FILE names): keys (base64 or hex of 32 bytes), comma- or line-separated; the first seals. */
   keys: string | undefined;
-  /** SECRETS_KEY_FILE: a file with one key per line; the first seals. */
-  keyFile: string | undefined;
   /** Where a key is generated on first start when neither is set (<DATA_DIR>/secrets.key). */
   generatedKeyFile: string;
 }
@@ -64,12 +62,15 @@ function generatedKey(file: string): string {
   return fs.readFileSync(file, 'utf8');
 }
 
-/** Reads the configured keys: SECRETS_KEY, else SECRETS_KEY_FILE, else the key file generated in the data directory. */
+/** Reads the configured keys: SECRETS_KEY (or SECRETS_KEY_FILE), else the key file generated in the data directory. */
 export function loadSecretKeys(config: SecretsConfig): Buffer[] {
-  if (config.keys) return keyLines(config.keys).map((k) => parseKey(k, 'SECRETS_KEY'));
-  const file = config.keyFile ?? config.generatedKeyFile;
-  const text = config.keyFile ? fs.readFileSync(config.keyFile, 'utf8') : generatedKey(file);
-  const lines = keyLines(text);
+  if (config.keys) {
+    const keys = keyLines(config.keys);
+    if (keys.length === 0) throw new ConfigError('SECRETS_KEY: no key given');
+    return keys.map((k) => parseKey(k, 'SECRETS_KEY'));
+  }
+  const file = config.generatedKeyFile;
+  const lines = keyLines(generatedKey(file));
   if (lines.length === 0) throw new ConfigError(`${file}: no key in the file`);
   return lines.map((k) => parseKey(k, file));
 }

@@ -3,7 +3,8 @@
 // event consumers, with graceful shutdown. Console tokens are verified with AUTH_JWKS_URL.
 import { openDatabase } from '@docksphere/db';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
-import { createHttpServer, closeOnSignal, createLogger, loadConfig, runMain } from '@docksphere/kit';
+import { apiReferenceRoutes, createHttpServer, closeOnSignal, createLogger, loadConfig, runMain } from '@docksphere/kit';
+import platformDocument from '@docksphere/client/openapi.json' with { type: 'json' };
 import { METADATA_SCHEMA, metadataPlugin, migrateMetadata, startMetadataConsumers } from './index.ts';
 
 async function main(): Promise<void> {
@@ -16,8 +17,10 @@ async function main(): Promise<void> {
 
   const bus = await createEventBus(config.events, { logger });
   const relay = new OutboxRelay({ db: database.db, schema: METADATA_SCHEMA, bus, onError: (err) => logger.error({ err }, 'metadata outbox relay failed') });
-  const app = createHttpServer({ logger });
+  const app = createHttpServer({ logger, tls: config.server.tls });
   await app.register(metadataPlugin, { db: database.db, config, logger, onOutboxWrite: () => relay.nudge() });
+  // NGINX routes /api/* to metadata: it serves the whole platform's document, merged at build time.
+  await apiReferenceRoutes(app, { document: () => platformDocument });
   app.get('/healthz', async () => ({ status: 'ok' }));
   const consumers = await startMetadataConsumers({ db: database.db, bus, logger, config, onOutboxWrite: () => relay.nudge() });
   relay.start();

@@ -1,8 +1,8 @@
 // The metadata service as a Fastify plugin: /api/* (namespaces, organizations, teams, repositories,
-// grants, docs, profiles, dashboard, search, admin, OpenAPI at /api/docs) and /internal/access.
+// grants, docs, profiles, dashboard, search, admin) and /internal/access. Its route schemas feed the
+// platform's OpenAPI document (registerOpenApi in @docksphere/kit, on the instance that mounts it).
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
-import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { JSONWebKeySet } from 'jose';
 import type { Kysely } from '@docksphere/db';
@@ -16,7 +16,7 @@ import { repositoryRoutes } from './routes/repositories.ts';
 import { grantRoutes } from './routes/grants.ts';
 import { docRoutes } from './routes/docs.ts';
 import { pageRoutes } from './routes/pages.ts';
-import { profileRoutes } from './routes/profiles.ts';
+import { AVATAR_TYPES, profileRoutes } from './routes/profiles.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { tagRoutes } from './routes/tags.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -35,7 +35,6 @@ export interface MetadataDeps {
 }
 
 const JSON_LIMIT = 64 * 1024;
-const AVATAR_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
 export const metadataPlugin: FastifyPluginAsync<MetadataDeps> = async (app: FastifyInstance, deps: MetadataDeps) => {
   const { config } = deps;
@@ -52,14 +51,6 @@ export const metadataPlugin: FastifyPluginAsync<MetadataDeps> = async (app: Fast
   };
 
   if (!app.hasDecorator('parseCookie')) await app.register(cookie);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'DockSphere metadata API', version: '1', description: 'Namespaces, organizations, teams, repositories, permissions, docs, search and admin.' },
-      components: { securitySchemes: { console: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ console: [] }],
-    },
-  });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   // Bounded bodies: the largest JSON is a Markdown document.
@@ -88,6 +79,4 @@ export const metadataPlugin: FastifyPluginAsync<MetadataDeps> = async (app: Fast
   await dashboardRoutes(app, ctx);
   await searchRoutes(app, ctx);
   await adminRoutes(app, ctx);
-
-  app.get('/api/docs', { schema: { hide: true } }, async () => app.swagger());
 };

@@ -1,6 +1,6 @@
 // The /api surface end to end on PGlite: organizations, teams, repositories (visibility in lists and
 // search, transfer, delete), the repository view fed by registry events, profiles, dashboard, admin,
-// authentication rules and the OpenAPI document. Each endpoint also gets its validation errors.
+// authentication rules. Each endpoint also gets its validation errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantedOn, repoScope, startMetadata, userSubject, type TestMetadata } from './helpers.ts';
 
@@ -368,16 +368,5 @@ describe('metadata API', () => {
       expect((await req('GET', `/api/repositories/${enc('eve/app')}`, admin)).statusCode).toBe(404);
       expect((await req('GET', '/api/namespaces/eve')).statusCode).toBe(404);
     });
-  });
-
-  it('serves the OpenAPI document at /api/docs with every route', async () => {
-    const res = await req('GET', '/api/docs');
-    expect(res.statusCode).toBe(200);
-    const doc = res.json();
-    expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/api/orgs', '/api/repositories/{repository}', '/api/repositories/{repository}/tags', '/api/search', '/api/admin/stats', '/internal/access', '/api/pages/{slug}']) {
-      expect(Object.keys(doc.paths), path).toContain(path);
-    }
-    expect(doc.paths['/api/repositories'].post.requestBody).toBeDefined();
   });
 });

@@ -11,15 +11,15 @@ export { registryPlugin } from './plugin.ts';
 export { registryFrameworkErrors, type FrameworkErrorHandler } from './framework-errors.ts';
 export { createTokenVerifier, ALLOWED_ALGORITHMS, type TokenVerifier, type TokenVerifierOptions, type TokenVerification } from './auth/verifier.ts';
 export { sweepExpiredUploads } from './domain/expiry.ts';
-export { REGISTRY_SCHEMA } from './store/migrations/index.ts';
+export { REGISTRY_SCHEMA, registryMigrations } from './store/migrations/index.ts';
 export { startRegistryConsumers, REGISTRY_CONSUMER, type RegistryConsumerDeps } from './consumers.ts';
 export { RepositoryInvalidations } from './domain/repository-invalidations.ts';
 export { CACHE_CHANNEL, type CacheChange, type CacheInvalidationListener, type CacheSignal } from './domain/cache-invalidation.ts';
 export { PgCacheInvalidationListener, type PgCacheListenerOptions } from './domain/pg-cache-listener.ts';
 
 /** Applies the registry schema's migrations (idempotent; safe with several replicas starting at once). */
-export async function migrateRegistry(db: Kysely<any>): Promise<void> {
-  await migrate(db, REGISTRY_SCHEMA, registryMigrations);
+export async function migrateRegistry(db: Kysely<any>): Promise<string[]> {
+  return migrate(db, REGISTRY_SCHEMA, registryMigrations);
 }
 
 /** Starts the sweeper that removes upload sessions idle longer than config.uploadTtlSeconds. */
