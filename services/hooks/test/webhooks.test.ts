@@ -177,7 +177,7 @@ describe('signing secrets at rest', () => {
     await hooks.bus.publish(pushed('team/sealed', 'two'));
     const failed = await waitFor('unsigned delivery refused', async () => {
       const res = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries`);
-      return res.body.deliveries.find((d: { state: string }) => d.state === 'failed');
+      return res.body.items.find((d: { state: string }) => d.state === 'failed');
     });
     expect(failed.lastError).toMatch(/cannot sign: the secret was sealed with key [0-9a-f]{16}, which is not configured/);
     expect(on('/sealed')).toHaveLength(1);
@@ -327,7 +327,7 @@ describe('deliveries', () => {
     await hooks.bus.publish(pushed('team/rebind-self'));
     const delivery = await waitFor('refused delivery', async () => {
       const res = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries`);
-      return res.body.deliveries[0]?.state === 'failed' && res.body.deliveries[0];
+      return res.body.items[0]?.state === 'failed' && res.body.items[0];
     });
     expect(delivery.attempts).toBe(1);
     expect(delivery.lastError).toMatch(/refused: rebind-self.test resolves to 203.0.113.77 is an address of this server/);
