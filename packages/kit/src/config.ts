@@ -2,9 +2,14 @@
 // with the same keys, see config-file.ts), typed, with its default. Each service takes its own
 // section; README's configuration table lists these same variables.
 import path from 'node:path';
+import type { SecretsConfig } from './secret-box.ts';
 import { ConfigError, describeSetting, resolveSettings, type Env } from './config-file.ts';
 
 export { ConfigError, SECRET_VARIABLES, configFilePath } from './config-file.ts';
+
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : path.resolve(value);
+}
 
 function read(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -41,6 +46,8 @@ export interface ServerConfig {
   internalSecret: string | undefined;
   /** The auth service's internal base URL (AUTH_URL; default: the origin of AUTH_JWKS_URL), for session and token checks. */
   authUrl: string | undefined;
+  /** The web console's built files (apps/web/out); unset means the all-in-one's own copy. */
+  webDir: string | undefined;
   /** Serve HTTPS with this certificate and key (PEM files, reloaded when they change); unset: plain HTTP. */
   tls: TlsFiles | undefined;
 }
@@ -204,6 +211,8 @@ export interface DockSphereConfig {
   metadata: MetadataConfig;
   hooks: HooksConfig;
   dataDir: string;
+  /** Key(s) that encrypt TOTP seeds and webhook signing secrets at rest (see SecretBox). */
+  secrets: SecretsConfig;
 }
 
 function originOf(url: string | undefined): string | undefined {
@@ -263,6 +272,11 @@ function configFromSettings(env: Env): DockSphereConfig {
   if (!(pullEventSampleRate >= 0 && pullEventSampleRate <= 1)) throw new ConfigError(`${describeSetting(env, 'PULL_EVENT_SAMPLE_RATE')} must be between 0 and 1, got "${sampleRaw}"`);
   return {
     dataDir,
+    secrets: {
+      // SECRETS_KEY_FILE (one key a line) is read into SECRETS_KEY by config-file.ts.
+      keys: read(env, 'SECRETS_KEY'),
+      generatedKeyFile: path.join(dataDir, 'secrets.key'),
+    },
     server: {
       host,
       port,
@@ -270,6 +284,7 @@ function configFromSettings(env: Env): DockSphereConfig {
       logLevel: read(env, 'LOG_LEVEL') ?? 'info',
       internalSecret: read(env, 'INTERNAL_SECRET'),
       authUrl: read(env, 'AUTH_URL') ?? originOf(read(env, 'AUTH_JWKS_URL')),
+      webDir: optionalPath(read(env, 'WEB_DIR')),
       tls,
     },
     database: { url: read(env, 'DATABASE_URL'), dataDir: path.resolve(read(env, 'PGLITE_DIR') ?? path.join(dataDir, 'pglite')), pgliteRelaxedDurability: bool(env, 'PGLITE_RELAXED_DURABILITY', true) },

@@ -1,7 +1,6 @@
 // Everything a route needs, built once per plugin instance from the deps the caller passes in.
 import type { Kysely } from '@docksphere/db';
-import type { AuthConfig, Logger } from '@docksphere/kit';
-import type { AccessDecider } from '@docksphere/kit';
+import type { AccessDecider, AuthConfig, Logger, SecretBox } from '@docksphere/kit';
 import type { KeyStore } from './domain/keys.ts';
 import type { LdapAuthenticator } from './domain/ldap.ts';
 import type { Mailer } from './domain/mailer.ts';
@@ -13,6 +12,8 @@ export interface AuthContext {
   keys: KeyStore;
   policy: AccessDecider;
   limiter: RateLimiter;
+  /** Seals TOTP seeds at rest. */
+  secrets: SecretBox;
   mailer: Mailer;
   ldap: LdapAuthenticator | undefined;
   logger: Logger;

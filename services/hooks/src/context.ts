@@ -1,6 +1,6 @@
 // Everything a hooks route needs, built once per plugin instance from the deps the caller passes in.
 import type { Kysely } from '@docksphere/db';
-import type { HooksConfig, Logger } from '@docksphere/kit';
+import type { HooksConfig, Logger, SecretBox } from '@docksphere/kit';
 import type { AdminPolicy } from './domain/permissions.ts';
 import type { SsrfGuard } from './domain/ssrf-guard.ts';
 import type { DeliveryQueue } from './queue/delivery-queue.ts';
@@ -10,6 +10,8 @@ export interface HooksContext {
   settings: HooksConfig;
   policy: AdminPolicy;
   guard: SsrfGuard;
+  /** Seals webhook signing secrets at rest. */
+  secrets: SecretBox;
   queue: DeliveryQueue;
   logger: Logger;
   /** Called after a commit that wrote outbox events (wakes the audit outbox relay). */

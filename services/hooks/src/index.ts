@@ -23,7 +23,8 @@ export { startHooksConsumers, HOOKS_CONSUMER, type HooksConsumerDeps, type Hooks
 export { createDeliveryQueue, BullMqDeliveryQueue, InProcessDeliveryQueue } from './queue/index.ts';
 export type { DeliveryJob, DeliveryOutcome, DeliveryQueue, DeliveryWorker } from './queue/index.ts';
 export { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy, type ConsoleUser } from './domain/permissions.ts';
-export { SsrfGuard, forbiddenClass, systemResolver, type HostResolver, type ResolvedAddress } from './domain/ssrf-guard.ts';
+export { sealStoredSigningSecrets } from './domain/signing-secrets.ts';
+export { SsrfGuard, forbiddenClass, systemInterfaceAddresses, systemResolver, type HostResolver, type InterfaceAddresses, type ResolvedAddress } from './domain/ssrf-guard.ts';
 export { signatureHeader, verifySignature, SIGNATURE_HEADER, type SignatureCheck } from './domain/signature.ts';
 export { WEBHOOK_PAYLOAD_VERSION, type WebhookPayloadV1 } from './domain/webhook-payload.ts';
 export { WEBHOOK_EVENT_FILTERS, type WebhookEventFilter } from './domain/webhook-filters.ts';

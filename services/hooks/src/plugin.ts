@@ -4,10 +4,10 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Kysely } from '@docksphere/db';
 import type { JSONWebKeySet } from 'jose';
-import { ApiError, authKeySource, cachedAuthority, createLogger, httpAccessDecider, httpCredentialAuthority, registerAuthLayer, toApiError, type AccessDecider, type CredentialAuthority, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { ApiError, authKeySource, cachedAuthority, createLogger, httpAccessDecider, httpCredentialAuthority, registerAuthLayer, SecretBox, toApiError, type AccessDecider, type CredentialAuthority, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import type { HooksContext } from './context.ts';
 import { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy } from './domain/permissions.ts';
-import { SsrfGuard, type HostResolver } from './domain/ssrf-guard.ts';
+import { SsrfGuard, type HostResolver, type InterfaceAddresses } from './domain/ssrf-guard.ts';
 import type { DeliveryQueue } from './queue/delivery-queue.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -30,6 +30,10 @@ export interface HooksDeps {
   adminPolicy?: AdminPolicy;
   /** DNS for the SSRF guard (tests); the system resolver otherwise. */
   resolver?: HostResolver;
+  /** This server's own addresses for the SSRF guard (tests); os.networkInterfaces() otherwise. */
+  interfaceAddresses?: InterfaceAddresses;
+  /** Seals signing secrets; defaults to the keys of config.secrets (share one with startHooksConsumers). */
+  secrets?: SecretBox;
   /** Called after each commit that wrote outbox events (relay.nudge() of startHooksConsumers). */
   onOutboxWrite?: () => void;
 }
@@ -54,7 +58,8 @@ export const hooksPlugin: FastifyPluginAsync<HooksDeps> = async (app: FastifyIns
     db: deps.db,
     settings: config.hooks,
     policy: deps.adminPolicy ?? defaultAdminPolicy(config, deps.accessDecider),
-    guard: new SsrfGuard(config.hooks.webhookAllowlist, deps.resolver),
+    guard: new SsrfGuard(config.hooks.webhookAllowlist, deps.resolver, deps.interfaceAddresses),
+    secrets: deps.secrets ?? SecretBox.fromConfig(config.secrets),
     queue: deps.queue,
     logger: deps.logger ?? createLogger({ level: config.server.logLevel, name: 'hooks' }),
     outboxWritten: deps.onOutboxWrite ?? (() => undefined),

@@ -7,9 +7,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
 import type { Kysely } from '@docksphere/db';
 import { InMemoryBus, newEvent, type Actor, type DomainEvent, type EventBus, type EventPayloads, type EventType } from '@docksphere/events';
-import { createLogger, loadConfig, type DockSphereConfig } from '@docksphere/kit';
+import { createLogger, loadConfig, SecretBox, type CredentialAuthority, type DockSphereConfig } from '@docksphere/kit';
 import { CONSOLE_AUDIENCE } from '@docksphere/access';
-import type { CredentialAuthority } from '@docksphere/kit';
 import {
   InProcessDeliveryQueue,
   hooksPlugin,
@@ -20,6 +19,7 @@ import {
   type DeliveryQueue,
   type HooksConsumers,
   type HostResolver,
+  type InterfaceAddresses,
 } from '../src/index.ts';
 
 export const ISSUER = 'docksphere-auth';
@@ -81,8 +81,11 @@ export const FAST_DELIVERY_ENV: Record<string, string> = {
   WEBHOOK_MAX_ATTEMPTS: '5',
 };
 
+/** The suites' key for sealed signing secrets (a fixed test value, never used outside tests). */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export function testConfig(env: Record<string, string> = {}): DockSphereConfig {
-  return loadConfig({ LOG_LEVEL: 'silent', AUTH_ISSUER: ISSUER, ...FAST_DELIVERY_ENV, ...env });
+  return loadConfig({ LOG_LEVEL: 'silent', AUTH_ISSUER: ISSUER, SECRETS_KEY: TEST_SECRETS_KEY, ...FAST_DELIVERY_ENV, ...env });
 }
 
 export interface TestHooks {
@@ -103,6 +106,7 @@ export async function startHooks(options: {
   queue?: DeliveryQueue;
   policy?: AdminPolicy;
   resolver?: HostResolver;
+  interfaceAddresses?: InterfaceAddresses;
   keys?: ConsoleKeys;
 }): Promise<TestHooks> {
   const config = testConfig(options.env);
@@ -117,10 +121,12 @@ export async function startHooks(options: {
     bus,
     queue,
     config: config.hooks,
+    secrets: SecretBox.fromConfig(config.secrets),
     logger: silent,
     sweepIntervalMs: 200,
     sweepGraceMs: 1_000,
     ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.interfaceAddresses ? { interfaceAddresses: options.interfaceAddresses } : {}),
   });
   const app = Fastify({ logger: false });
   await app.register(hooksPlugin, {
@@ -133,6 +139,7 @@ export async function startHooks(options: {
     onOutboxWrite: () => consumers.relay.nudge(),
     ...(options.policy ? { adminPolicy: options.policy } : {}),
     ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.interfaceAddresses ? { interfaceAddresses: options.interfaceAddresses } : {}),
   });
   await app.ready();
   return {
