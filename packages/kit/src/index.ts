@@ -4,5 +4,6 @@ export * from './logger.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './process.ts';
+export * from './lifecycle.ts';
 export * from './openapi.ts';
 export * from './pagination.ts';

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const queue = createDeliveryQueue(config.hooks, logger);
   const consumers = await startHooksConsumers({ db: database.db, bus, queue, config: config.hooks, logger });
 
-  const app = createHttpServer({ logger, tls: config.server.tls });
+  const app = createHttpServer({ logger, server: config.server });
   await app.register(hooksPlugin, {
     db: database.db,
     config,

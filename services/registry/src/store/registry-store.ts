@@ -87,9 +87,31 @@ export async function linkBlob(db: Db, repository: string, digest: string, size:
     .execute();
 }
 
-export async function unlinkBlob(db: Db, repository: string, digest: string): Promise<boolean> {
-  const res = await r(db).deleteFrom('repository_blobs').where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
-  return Number(res.numDeletedRows) > 0;
+/** What a blob unlink did: removed the link, found none, or refused because a manifest still names the blob. */
+export type BlobUnlink = { kind: 'unlinked' } | { kind: 'unknown' } | { kind: 'referenced'; manifest: string };
+
+/**
+ * Removes the blob's link unless a manifest of the repository names its digest (a layer, config or
+ * blob descriptor: the digest appears in the manifest's bytes). Checked in the delete statement itself.
+ */
+export async function unlinkBlob(db: Db, repository: string, digest: string): Promise<BlobUnlink> {
+  const needle = Buffer.from(digest, 'latin1');
+  const referencing = (q: Db) =>
+    r(q)
+      .selectFrom('manifests')
+      .select('digest')
+      .where('repository', '=', repository)
+      .where(sql<boolean>`position(${needle}::bytea in content) > 0`);
+  const res = await r(db)
+    .deleteFrom('repository_blobs')
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .where((eb) => eb.not(eb.exists(referencing(db))))
+    .executeTakeFirst();
+  if (Number(res.numDeletedRows) > 0) return { kind: 'unlinked' };
+  const by = await referencing(db).limit(1).executeTakeFirst();
+  if (by !== undefined) return { kind: 'referenced', manifest: by.digest as string };
+  return { kind: 'unknown' };
 }
 
 /** The digests among `digests` that are NOT linked to the repository. */
@@ -247,8 +269,22 @@ export async function listReferrers(
 
 // ---- upload sessions ----------------------------------------------------------------------
 
-export async function createUpload(db: Db, id: string, repository: string): Promise<void> {
-  await r(db).insertInto('uploads').values({ id, repository }).execute();
+/**
+ * Records a new session. With `limit`, refuses (returns false) when `openedBy` already holds that
+ * many open sessions; the count and insert are serialised per user by a transaction-scoped lock.
+ */
+export async function createUpload(db: Kysely<any>, id: string, repository: string, openedBy: string | undefined, limit?: number): Promise<boolean> {
+  if (openedBy === undefined || limit === undefined || limit <= 0) {
+    await r(db).insertInto('uploads').values({ id, repository, opened_by: openedBy ?? null }).execute();
+    return true;
+  }
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${'registry-uploads:' + openedBy}))`.execute(trx);
+    const row = await r(trx).selectFrom('uploads').select((eb) => eb.fn.countAll<string>().as('n')).where('opened_by', '=', openedBy).executeTakeFirst();
+    if (Number(row?.n ?? 0) >= limit) return false;
+    await r(trx).insertInto('uploads').values({ id, repository, opened_by: openedBy }).execute();
+    return true;
+  });
 }
 
 /** The session, only when it belongs to this repository (an id used under another name is unknown). */
