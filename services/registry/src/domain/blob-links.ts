@@ -61,13 +61,11 @@ export class BlobLinks {
 
   async unlink(repository: string, digest: string): Promise<BlobUnlink> {
     const crossReplica = this.crossReplica;
-    const result = crossReplica
-      ? await this.db.transaction().execute(async (trx) => {
-          const done = await unlinkBlob(trx, repository, digest);
-          if (done.kind === 'unlinked') await notifyCacheChange(trx, { repository, kind: 'blob', key: digest });
-          return done;
-        })
-      : await unlinkBlob(this.db, repository, digest);
+    const result = await this.db.transaction().execute(async (trx) => {
+      const done = await unlinkBlob(trx, repository, digest);
+      if (done.kind === 'unlinked' && crossReplica) await notifyCacheChange(trx, { repository, kind: 'blob', key: digest });
+      return done;
+    });
     // After the commit: a lookup that read the link before it neither stays cached nor gets cached.
     if (result.kind === 'unlinked') {
       this.#generation++;

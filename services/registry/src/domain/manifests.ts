@@ -5,6 +5,7 @@ import type { CachePeriods } from './cache-periods.ts';
 import type { Kysely } from '@docksphere/db';
 import { newEvent, type Actor, type DomainEvent } from '@docksphere/events';
 import { RegistryError, digestOf, parseManifest, type ParsedDigest, type ParsedManifest, type Reference } from '@docksphere/oci';
+import * as referenceStore from '../store/references.ts';
 import * as sql from '../store/registry-store.ts';
 import type { StoredManifest } from '../store/registry-store.ts';
 import { notifyCacheChange, type CacheChange, type CacheInvalidationListener } from './cache-invalidation.ts';
@@ -254,14 +255,6 @@ export class ManifestService {
       throw new RegistryError('DIGEST_INVALID', 'the manifest body does not match the digest in the URL', { expected: reference.digest.digest, actual: digest });
     }
     const refs = references(m);
-    const [missingBlobs, missingManifests] = await Promise.all([
-      sql.missingBlobs(this.deps.db, repository, refs.blobs),
-      sql.missingManifests(this.deps.db, repository, refs.manifests),
-    ]);
-    const missing = [...missingBlobs, ...missingManifests];
-    if (missing.length > 0) {
-      throw new RegistryErrors(missing.map((d) => new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${d}, which is not in repository ${repository}`, { digest: d })));
-    }
     const tags = [...new Set([...(reference.kind === 'tag' ? [reference.tag] : []), ...extraTags])];
     const pushed = (tag: string | undefined) =>
       newEvent('registry.manifest.pushed', actor, {
@@ -277,6 +270,14 @@ export class ManifestService {
     // One pushed event per tag applied (the payload names one tag), or one untagged.
     const events = tags.length === 0 ? [pushed(undefined)] : tags.map((tag) => pushed(tag));
     await this.deps.db.transaction().execute(async (trx) => {
+      // Checked and recorded under the references' shared locks, in the transaction that stores the
+      // manifest: a GC sweep of any of them waits for this commit and then sees the reference.
+      const check = await referenceStore.checkManifestReferences(trx, repository, refs.blobs, refs.manifests);
+      const missing = [...check.missingBlobs, ...check.missingManifests];
+      if (missing.length > 0) {
+        throw new RegistryErrors(missing.map((d) => new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${d}, which is not in repository ${repository}`, { digest: d })));
+      }
+      await referenceStore.lockKeys(trx, [referenceStore.manifestLockKey(repository, digest)], 'shared');
       await sql.insertManifest(trx, {
         repository,
         digest,
@@ -287,6 +288,7 @@ export class ManifestService {
         artifactType: m.artifactType,
         annotations: m.annotations,
       });
+      await referenceStore.recordManifestReferences(trx, repository, digest, refs.blobs, refs.manifests);
       // Sorted, so two pushes naming the same tags take the tags' locks in the same order.
       for (const tag of [...tags].sort()) {
         const previous = await sql.moveTag(trx, repository, tag, digest, actor.subject);
@@ -304,6 +306,7 @@ export class ManifestService {
   async deleteByDigest(repository: string, digest: ParsedDigest, actor: Actor): Promise<void> {
     const events: DomainEvent[] = [];
     await this.deps.db.transaction().execute(async (trx) => {
+      await referenceStore.refreshLinksOfManifest(trx, repository, digest.digest);
       const tags = await sql.deleteManifest(trx, repository, digest.digest, actor.subject);
       if (tags === undefined) throw new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { digest: digest.digest });
       for (const tag of tags) events.push(newEvent('registry.tag.deleted', actor, { repository, tag, digest: digest.digest }));
