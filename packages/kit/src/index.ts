@@ -5,6 +5,7 @@ export * from './errors.ts';
 export * from './http.ts';
 export * from './process.ts';
 export * from './authn.ts';
+export * from './lifecycle.ts';
 export * from './openapi.ts';
 export * from './pagination.ts';
 export * from './secret-box.ts';

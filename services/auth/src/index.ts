@@ -19,6 +19,6 @@ export { bootstrapAdmin, type BootstrapOptions, type BootstrapResult } from './d
 export { BuiltinAccessPolicy, parseGroupGrants, OWNER_ACTIONS, type GroupGrant } from './domain/access-policy.ts';
 export { createCredentialAuthority } from './domain/credential-authority.ts';
 export type { Subject, CredentialLimits } from './domain/subject.ts';
-export { MemoryCounterStore, RedisCounterStore, type CounterStore } from './domain/rate-limit.ts';
+export { memoryLimiterStore, redisLimiterStore, type LimiterStore } from './domain/rate-limit.ts';
 export { createSmtpMailer, type Mailer, type MailMessage } from './domain/mailer.ts';
 export { keyStoreOptions, adminOptions } from './settings.ts';
