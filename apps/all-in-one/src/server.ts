@@ -1,8 +1,8 @@
 // Builds the all-in-one server from config: opens the embedded database, runs every service's
 // migrations, wires the in-process event bus and outbox relays, and mounts the service plugins.
 import type { FastifyInstance } from 'fastify';
-import { apiReferenceRoutes, createHttpServer, registerOpenApi, type DockSphereConfig, type Logger } from '@docksphere/kit';
-import { openDatabase } from '@docksphere/db';
+import { apiReferenceRoutes, createHttpServer, registerHealthRoutes, registerOpenApi, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { openDatabase, sql } from '@docksphere/db';
 import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
 import { registryPlugin, createTokenVerifier, startUploadExpiry, startRegistryConsumers, RepositoryInvalidations, registryFrameworkErrors, REGISTRY_SCHEMA } from '@docksphere/registry';
@@ -88,6 +88,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
     }),
   );
   await apiReferenceRoutes(app, { document: () => app.swagger() });
+  registerHealthRoutes(app, { database: () => sql`select 1`.execute(db) });
   const expiry = startUploadExpiry({ db, store, config: config.registry, logger }, 60_000);
   for (const relay of Object.values(relays)) relay.start();
 

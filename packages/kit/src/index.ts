@@ -5,3 +5,4 @@ export * from './errors.ts';
 export * from './http.ts';
 export * from './process.ts';
 export * from './openapi.ts';
+export * from './health.ts';
