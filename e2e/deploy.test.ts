@@ -251,8 +251,18 @@ describe.skipIf(!available)('deployment: the image, one container, Compose', () 
     cleanups.push(() => compose(['down', '--volumes', '--remove-orphans', '--timeout', '5']));
 
     const up = await compose(['up', '-d', '--no-build']).catch(async (err: Error) => {
-      const logs = await run('docker-compose', ['--project-name', projectName, '--project-directory', project, '-f', path.join(repoRoot, 'docker-compose.yml'), '-f', override, 'logs', '--no-color', '--tail', '40'], { cwd: project });
-      throw new Error(`${err.message}\n--- logs ---\n${logs.stdout.slice(-6000)}`);
+      // The services that did not come up: their health log and their own last lines.
+      const report: string[] = [err.message];
+      for (const service of ['front', 'registry', 'auth', 'metadata', 'hooks', 'migrate', 'createbucket', 'postgres', 'nats', 'redis', 'minio']) {
+        const containers = (await run('docker-compose', ['--project-name', projectName, '--project-directory', project, '-f', path.join(repoRoot, 'docker-compose.yml'), '-f', override, 'ps', '-q', service], { cwd: project })).stdout.trim().split('\n').filter(Boolean);
+        for (const container of containers) {
+          const state = (await run('docker', ['inspect', container, '--format', '{{.State.Status}} {{.State.ExitCode}} {{json .State.Health}}'])).stdout.trim();
+          if (/^running 0 (null|\{"Status":"healthy")/.test(state) || /^exited 0/.test(state)) continue;
+          const logs = await run('docker', ['logs', '--tail', '30', container]);
+          report.push(`--- ${service} ${container.slice(0, 12)}: ${state.slice(0, 1500)}\n${(logs.stdout + logs.stderr).slice(-3000)}`);
+        }
+      }
+      throw new Error(report.join('\n'));
     });
     expect(up.code).toBe(0);
     const ids = async (service: string) => (await compose(['ps', '-q', service])).stdout.trim().split('\n').filter(Boolean);

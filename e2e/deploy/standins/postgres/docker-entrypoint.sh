@@ -13,8 +13,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   rm -f "$pwfile"
   echo "host all all 0.0.0.0/0 scram-sha-256" >> "$PGDATA/pg_hba.conf"
   runuser -u postgres -- pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
-  if [ "${POSTGRES_DB:-$POSTGRES_USER}" != "$POSTGRES_USER" ]; then
-    runuser -u postgres -- psql -q -U "$POSTGRES_USER" -d postgres -c "create database \"$POSTGRES_DB\""
+  if [ "${POSTGRES_DB:-$POSTGRES_USER}" != "postgres" ]; then
+    runuser -u postgres -- psql -q -U "$POSTGRES_USER" -d postgres -c "create database \"${POSTGRES_DB:-$POSTGRES_USER}\""
   fi
   runuser -u postgres -- pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
 fi
