@@ -123,7 +123,7 @@ describe.skipIf(!available)('hooks service (distributed main)', () => {
     expect(created.status).toBe(201);
     const e = push('team/app', 'v1');
     await bus.publish(e);
-    const entry = await until('the audit entry', async () => (await api('GET', `/api/audit/entries?repository=team/app`)).body.entries.find((x: { id: string }) => x.id === e.id) ?? false);
+    const entry = await until('the audit entry', async () => (await api('GET', `/api/audit/entries?repository=team/app`)).body.items.find((x: { id: string }) => x.id === e.id) ?? false);
     expect(entry).toMatchObject({ action: 'registry.manifest.pushed', target: 'team/app:v1', actor: { ip: '203.0.113.5', userAgent: 'docker/27' } });
     const delivery = await until('the delivery', async () => received.find((r) => JSON.parse(r.body).event.id === e.id) ?? false);
     expect(delivery.headers['x-docksphere-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
@@ -140,7 +140,7 @@ describe.skipIf(!available)('hooks service (distributed main)', () => {
     for (const e of events) {
       expect(received.filter((r) => JSON.parse(r.body).event.id === e.id)).toHaveLength(1);
       const { body } = await api('GET', `/api/audit/entries?repository=team/app&limit=500`);
-      expect(body.entries.filter((x: { id: string }) => x.id === e.id)).toHaveLength(1);
+      expect(body.items.filter((x: { id: string }) => x.id === e.id)).toHaveLength(1);
     }
   });
 });

@@ -91,7 +91,7 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
   async function auditEntries(query: string): Promise<Entry[]> {
     const r = await api('GET', `/api/audit/entries?limit=500&${query}`, undefined, adminBearer);
     expect(r.status, JSON.stringify(r.json)).toBe(200);
-    return r.json.entries as Entry[];
+    return r.json.items as Entry[];
   }
   const pushEntries = async (repo: string, tag: string) => (await auditEntries(`repository=${enc(repo)}&action=registry.manifest.pushed`)).filter((e) => e.target === `${repo}:${tag}`);
   const pushDeliveries = (repo: string, tag: string) => received.filter((d) => d.payload.event.type === 'registry.manifest.pushed' && d.payload.repository === repo && d.payload.data.tag === tag);
@@ -227,6 +227,6 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
       expect(r.json.error.code).toBe('VALIDATION_FAILED');
     }
     const list = await expectStatus(api('GET', `/api/webhooks?scope=repository&target=${enc('admin/app')}`, undefined, adminBearer), 200);
-    expect((list.webhooks as { url: string }[]).map((w) => w.url)).toEqual([`http://127.0.0.1:${receiverPort}/hook`]);
+    expect((list.items as { url: string }[]).map((w) => w.url)).toEqual([`http://127.0.0.1:${receiverPort}/hook`]);
   });
 });

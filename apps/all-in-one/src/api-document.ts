@@ -12,7 +12,18 @@ import { authPlugin, createKeyStore } from '@docksphere/auth';
 import { metadataPlugin } from '@docksphere/metadata';
 import { hooksPlugin, createDeliveryQueue } from '@docksphere/hooks';
 
+/** A route as Fastify registered it: what the document must describe. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
 export async function buildPlatformDocument(): Promise<Record<string, unknown>> {
+  return (await buildPlatformApi()).document;
+}
+
+/** The document and every route the three services registered (to check the one covers the other). */
+export async function buildPlatformApi(): Promise<{ document: Record<string, unknown>; routes: RegisteredRoute[] }> {
   const config = loadConfig({ LOG_LEVEL: 'silent' });
   const logger = createLogger({ level: 'silent' });
   // A Kysely that compiles queries but has no connection: nothing here runs one.
@@ -27,6 +38,11 @@ export async function buildPlatformDocument(): Promise<Record<string, unknown>> 
   const keysDir = await mkdtemp(path.join(tmpdir(), 'docksphere-openapi-'));
   const queue = createDeliveryQueue({ ...config.hooks, redisUrl: undefined }, logger);
   const app = Fastify({ logger: false });
+  const routes: RegisteredRoute[] = [];
+  // Registered on the root, the hook sees the routes of every plugin mounted after it.
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   try {
     const keys = await createKeyStore({ keysDir, generate: true, algorithm: 'ES256', retireAfterSeconds: 3600 });
     await registerOpenApi(app);
@@ -34,7 +50,7 @@ export async function buildPlatformDocument(): Promise<Record<string, unknown>> 
     await app.register(metadataPlugin, { db, config, logger, jwks: () => keys.publicJwks() });
     await app.register(hooksPlugin, { db, config, logger, queue, consoleAuth: { jwks: () => keys.publicJwks() } });
     await app.ready();
-    return app.swagger() as unknown as Record<string, unknown>;
+    return { document: app.swagger() as unknown as Record<string, unknown>, routes };
   } finally {
     await app.close();
     await queue.close();

@@ -10,6 +10,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { collect, CookieJar, createPlatformClient, PlatformApiError, unwrap } from '@docksphere/client';
 import { createLogger, loadConfig } from '@docksphere/kit';
 import { startAllInOne, type RunningDockSphere } from '../src/server.ts';
+import { buildPlatformApi } from '../src/api-document.ts';
 
 const ADMIN_PASSWORD = 'platform-api-admin-password';
 const committed = JSON.parse(readFileSync(new URL('../../../packages/client/openapi.json', import.meta.url), 'utf8'));
@@ -114,5 +115,57 @@ describe('the platform API document and client (all-in-one)', () => {
     });
     expect(listed.map((r) => r.name).filter((n) => n.startsWith('admin/paged-'))).toEqual(names);
     expect(calls).toBeGreaterThanOrEqual(3);
+  });
+});
+
+/** POST routes that take no input: their action is the whole request. */
+const BODILESS = new Set([
+  'POST /api/auth/session/refresh',
+  'POST /api/auth/logout',
+  'POST /api/auth/logout-everywhere',
+  'POST /api/auth/admin/users/{username}/2fa/reset',
+  'POST /api/auth/admin/keys/rotate',
+  'POST /api/audit/alerts/{id}/acknowledge',
+  'POST /api/webhooks/{id}/ping',
+  'POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+]);
+
+interface Operation {
+  summary?: string;
+  tags?: string[];
+  parameters?: { in: string; name: string }[];
+  requestBody?: unknown;
+  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+}
+
+describe('every /api route is in the document with its schemas', () => {
+  it('documents each route of auth, metadata and hooks: tags, summary, path parameters, request body, a success response', async () => {
+    const { document, routes } = await buildPlatformApi();
+    const paths = document.paths as Record<string, Record<string, Operation>>;
+    const apiRoutes = routes.filter((r) => r.method !== 'HEAD' && (r.url.startsWith('/api/') || r.url.startsWith('/auth/')));
+    expect(apiRoutes.length).toBeGreaterThan(70);
+    const problems: string[] = [];
+    for (const { method, url } of apiRoutes) {
+      const path = url.replace(/:(\w+)/g, '{$1}');
+      const name = `${method} ${path}`;
+      const op = paths[path]?.[method.toLowerCase()];
+      if (!op) {
+        problems.push(`${name}: not in the document`);
+        continue;
+      }
+      if (!op.summary) problems.push(`${name}: no summary`);
+      if (!op.tags?.length) problems.push(`${name}: no tags`);
+      for (const param of path.match(/\{\w+\}/g) ?? []) {
+        if (!op.parameters?.some((p) => p.in === 'path' && `{${p.name}}` === param)) problems.push(`${name}: path parameter ${param} has no schema`);
+      }
+      if (['POST', 'PUT', 'PATCH'].includes(method) && !op.requestBody && !BODILESS.has(name)) problems.push(`${name}: no request body schema`);
+      const success = Object.entries(op.responses ?? {}).filter(([code]) => /^2\d\d$/.test(code));
+      if (success.length === 0) problems.push(`${name}: no success response`);
+      for (const [code, response] of success) {
+        if (code !== '204' && !Object.values(response.content ?? {}).some((c) => c.schema)) problems.push(`${name}: response ${code} has no schema`);
+      }
+      if (url.startsWith('/api/') && !op.responses?.['4XX']) problems.push(`${name}: no error response`);
+    }
+    expect(problems).toEqual([]);
   });
 });

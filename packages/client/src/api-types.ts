@@ -7,6 +7,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A registry token (Docker token spec): Basic credentials or anonymous, scopes as type:name:actions */
         get: {
             parameters: {
                 query?: {
@@ -27,11 +28,58 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description a JWT for the registry (/v2) */
+                            token: string;
+                            /** @description the same token, for OAuth2 clients */
+                            access_token: string;
+                            expires_in: number;
+                            /** Format: date-time */
+                            issued_at: string;
+                            /** @description the granted scopes, space separated (POST only) */
+                            scope?: string;
+                            /** @description with offline_token=true or access_type=offline */
+                            refresh_token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                            error: string;
+                            error_description: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                            error: string;
+                            error_description: string;
+                        };
+                    };
                 };
             };
         };
         put?: never;
+        /** A registry token, OAuth2 form: grant_type=password or refresh_token */
         post: {
             parameters: {
                 query?: never;
@@ -41,7 +89,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
+                    "application/x-www-form-urlencoded": {
                         grant_type: string;
                         service?: string;
                         client_id?: string;
@@ -59,7 +107,53 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description a JWT for the registry (/v2) */
+                            token: string;
+                            /** @description the same token, for OAuth2 clients */
+                            access_token: string;
+                            expires_in: number;
+                            /** Format: date-time */
+                            issued_at: string;
+                            /** @description the granted scopes, space separated (POST only) */
+                            scope?: string;
+                            /** @description with offline_token=true or access_type=offline */
+                            refresh_token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                            error: string;
+                            error_description: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                            error: string;
+                            error_description: string;
+                        };
+                    };
                 };
             };
         };
@@ -76,6 +170,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The public keys registry tokens are verified with */
         get: {
             parameters: {
                 query?: never;
@@ -85,12 +180,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description JSON Web Key Set (RFC 7517) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            keys: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -109,6 +210,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The public keys registry tokens are verified with */
         get: {
             parameters: {
                 query?: never;
@@ -118,12 +220,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description JSON Web Key Set (RFC 7517) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            keys: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -144,6 +252,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Log in to the console: sets the session cookies, or asks for the second factor */
         post: {
             parameters: {
                 query?: never;
@@ -160,6 +269,53 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            /** @description the console access token (also set as the HttpOnly access cookie); usable as Bearer until it expires */
+                            accessToken: string;
+                            /** @description seconds the access token is valid */
+                            expiresIn: number;
+                            /** @description echo it in the x-csrf-token header on state-changing requests made with the cookies */
+                            csrfToken: string;
+                        } | {
+                            /** @enum {boolean} */
+                            twoFactorRequired: true;
+                            /** @description send back to POST /api/auth/login/2fa with a code */
+                            challenge: string;
+                            expiresIn: number;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -195,6 +351,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Complete a login with a TOTP code or a backup code */
         post: {
             parameters: {
                 query?: never;
@@ -212,6 +369,47 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            /** @description the console access token (also set as the HttpOnly access cookie); usable as Bearer until it expires */
+                            accessToken: string;
+                            /** @description seconds the access token is valid */
+                            expiresIn: number;
+                            /** @description echo it in the x-csrf-token header on state-changing requests made with the cookies */
+                            csrfToken: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -247,6 +445,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A new access token from the refresh cookie (needs x-csrf-token) */
         post: {
             parameters: {
                 query?: never;
@@ -256,6 +455,47 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            /** @description the console access token (also set as the HttpOnly access cookie); usable as Bearer until it expires */
+                            accessToken: string;
+                            /** @description seconds the access token is valid */
+                            expiresIn: number;
+                            /** @description echo it in the x-csrf-token header on state-changing requests made with the cookies */
+                            csrfToken: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -289,6 +529,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The current session and its user */
         get: {
             parameters: {
                 query?: never;
@@ -298,6 +539,42 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                            sessionId: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -333,6 +610,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's console sessions */
         get: {
             parameters: {
                 query?: never;
@@ -342,6 +620,26 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessions: {
+                                id: string;
+                                current: boolean;
+                                ip: string | null;
+                                userAgent: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                lastUsedAt: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -379,6 +677,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** End this session and clear its cookies */
         post: {
             parameters: {
                 query?: never;
@@ -388,6 +687,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -423,6 +729,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** End every session of the caller and their password-based docker logins */
         post: {
             parameters: {
                 query?: never;
@@ -432,6 +739,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -467,6 +781,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Create an account (open, invite-only or closed by AUTH_SIGNUP_POLICY) */
         post: {
             parameters: {
                 query?: never;
@@ -486,6 +801,41 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -519,6 +869,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's account */
         get: {
             parameters: {
                 query?: never;
@@ -528,6 +879,41 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -553,6 +939,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /** Change the display name or the email (the email needs currentPassword) */
         patch: {
             parameters: {
                 query?: never;
@@ -570,6 +957,41 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -601,6 +1023,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Change the password; every other session ends */
         post: {
             parameters: {
                 query?: never;
@@ -617,6 +1040,13 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -652,6 +1082,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Email a one-time reset link (the answer is the same for unknown addresses) */
         post: {
             parameters: {
                 query?: never;
@@ -667,6 +1098,17 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            message: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -702,6 +1144,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Set a new password with the token of a reset link */
         post: {
             parameters: {
                 query?: never;
@@ -718,6 +1161,13 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -751,6 +1201,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Whether 2FA is on, and how many backup codes are left */
         get: {
             parameters: {
                 query?: never;
@@ -760,6 +1211,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enabled: boolean;
+                            backupCodesLeft: number;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -797,6 +1260,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Start enrolment: a new TOTP secret, its otpauth URI and QR code */
         post: {
             parameters: {
                 query?: never;
@@ -812,6 +1276,19 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            secret: string;
+                            otpauthUri: string;
+                            qrCodeDataUrl: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -847,6 +1324,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Turn 2FA on with a first code; answers the backup codes (shown once) */
         post: {
             parameters: {
                 query?: never;
@@ -862,6 +1340,19 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            enabled: true;
+                            backupCodes: string[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -897,6 +1388,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Replace the backup codes (shown once) */
         post: {
             parameters: {
                 query?: never;
@@ -912,6 +1404,17 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            backupCodes: string[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -947,6 +1450,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Turn 2FA off with a current code */
         post: {
             parameters: {
                 query?: never;
@@ -962,6 +1466,13 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -997,6 +1508,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Turn off a user's 2FA (site admins) */
         post: {
             parameters: {
                 query?: never;
@@ -1008,6 +1520,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            username: string;
+                            twoFactorEnabled: boolean;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1041,6 +1565,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's personal access tokens (never their secrets) */
         get: {
             parameters: {
                 query?: never;
@@ -1050,6 +1575,29 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tokens: {
+                                id: string;
+                                name: string;
+                                /** @description the first and last characters of the secret, to recognise it */
+                                hint: string;
+                                scopes: ("pull" | "push" | "delete")[];
+                                expiresAt: string | null;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1071,6 +1619,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Create a personal access token: the secret is in this answer only */
         post: {
             parameters: {
                 query?: never;
@@ -1088,6 +1637,31 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the secret, shown once */
+                            token: string;
+                            accessToken: {
+                                id: string;
+                                name: string;
+                                /** @description the first and last characters of the secret, to recognise it */
+                                hint: string;
+                                scopes: ("pull" | "push" | "delete")[];
+                                expiresAt: string | null;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                revokedAt: string | null;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1124,6 +1698,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Revoke a personal access token */
         delete: {
             parameters: {
                 query?: never;
@@ -1135,6 +1710,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1167,6 +1749,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The robot accounts of a namespace */
         get: {
             parameters: {
                 query?: never;
@@ -1178,6 +1761,32 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            robots: {
+                                id: string;
+                                namespace: string;
+                                name: string;
+                                /** @description the username of docker login: "<namespace>+<name>" */
+                                login: string;
+                                description: string;
+                                hint: string;
+                                repositories: string[];
+                                actions: ("pull" | "push" | "delete")[];
+                                expiresAt: string | null;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1199,6 +1808,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Create a robot account: its token is in this answer only */
         post: {
             parameters: {
                 query?: never;
@@ -1220,6 +1830,34 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the secret, shown once */
+                            token: string;
+                            robot: {
+                                id: string;
+                                namespace: string;
+                                name: string;
+                                /** @description the username of docker login: "<namespace>+<name>" */
+                                login: string;
+                                description: string;
+                                hint: string;
+                                repositories: string[];
+                                actions: ("pull" | "push" | "delete")[];
+                                expiresAt: string | null;
+                                lastUsedAt: string | null;
+                                lastUsedIp: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1256,6 +1894,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Revoke a robot account */
         delete: {
             parameters: {
                 query?: never;
@@ -1268,6 +1907,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1300,11 +1946,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every account, by username */
         get: {
             parameters: {
                 query?: {
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    after?: string;
+                    /** @description the nextCursor of the previous page */
+                    cursor?: string;
                 };
                 header?: never;
                 path?: never;
@@ -1312,6 +1961,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1333,6 +2006,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Create a local account */
         post: {
             parameters: {
                 query?: never;
@@ -1352,6 +2026,41 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1388,6 +2097,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Delete an account with its sessions, tokens and robots (confirm repeats the username) */
         delete: {
             parameters: {
                 query: {
@@ -1401,6 +2111,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1423,6 +2140,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
+        /** Disable or enable an account, grant or drop site admin */
         patch: {
             parameters: {
                 query?: never;
@@ -1441,6 +2159,41 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @example {
+                             *       "id": "0b9f3c1e-2a52-4f5e-9a55-0d6f1f1b2c3d",
+                             *       "username": "alice",
+                             *       "email": "alice@example.com",
+                             *       "displayName": "Alice",
+                             *       "source": "local",
+                             *       "admin": false,
+                             *       "disabled": false,
+                             *       "twoFactorEnabled": false,
+                             *       "createdAt": "2026-01-02T03:04:05.000Z"
+                             *     }
+                             */
+                            user: {
+                                id: string;
+                                username: string;
+                                email: string;
+                                displayName: string;
+                                source: "local" | "ldap";
+                                admin: boolean;
+                                disabled: boolean;
+                                twoFactorEnabled: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1472,6 +2225,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Rotate the token signing key (generated keys only) */
         post: {
             parameters: {
                 query?: never;
@@ -1481,6 +2235,18 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            kid: string;
+                            keys: string[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1516,6 +2282,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Create an invite code for invite-only sign-up (shown once) */
         post: {
             parameters: {
                 query?: never;
@@ -1532,6 +2299,21 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            code: string;
+                            email: string | null;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -1646,9 +2428,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     mine?: boolean;
                     q?: string;
@@ -1677,6 +2459,7 @@ export interface paths {
                                 repositoryCount?: number;
                                 role?: "owner" | "member";
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -2078,9 +2861,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -2104,6 +2887,7 @@ export interface paths {
                                 role: "owner" | "member";
                                 since: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -2359,9 +3143,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -2387,6 +3171,7 @@ export interface paths {
                                 createdAt: string;
                                 memberCount?: number;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -2795,9 +3580,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -2821,6 +3606,7 @@ export interface paths {
                                 displayName: string;
                                 role: "maintainer" | "member";
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -3047,9 +3833,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     namespace?: string;
                 };
@@ -3079,6 +3865,7 @@ export interface paths {
                                 lastPulledAt: string | null;
                                 permission?: "read" | "write" | "admin" | "site-admin" | null;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -3652,9 +4439,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -3685,6 +4472,7 @@ export interface paths {
                                 pattern?: string;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -3951,9 +4739,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -3983,6 +4771,7 @@ export interface paths {
                                 pattern?: string;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -4245,9 +5034,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -4279,6 +5068,7 @@ export interface paths {
                                 pullCount: number;
                                 lastPulledAt: string | null;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -4337,9 +5127,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -4366,6 +5156,7 @@ export interface paths {
                                 at: string;
                                 by: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -4616,9 +5407,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -4642,6 +5433,7 @@ export interface paths {
                                 author: string;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -4779,9 +5571,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -4804,6 +5596,7 @@ export interface paths {
                                 version: number;
                                 updatedAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -5098,9 +5891,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -5124,6 +5917,7 @@ export interface paths {
                                 author: string;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -5436,7 +6230,15 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            /** @description the image file */
+            requestBody: {
+                content: {
+                    "image/png": unknown;
+                    "image/jpeg": unknown;
+                    "image/gif": unknown;
+                    "image/webp": unknown;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -5664,13 +6466,28 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description the image, with its type in Content-Type */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": string;
+                        "image/jpeg": string;
+                        "image/gif": string;
+                        "image/webp": string;
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorReply"];
+                        "image/png": components["schemas"]["ErrorReply"];
+                        "image/jpeg": components["schemas"]["ErrorReply"];
+                        "image/gif": components["schemas"]["ErrorReply"];
+                        "image/webp": components["schemas"]["ErrorReply"];
                     };
                 };
                 /** @description Default Response */
@@ -5679,7 +6496,10 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorReply"];
+                        "image/png": components["schemas"]["ErrorReply"];
+                        "image/jpeg": components["schemas"]["ErrorReply"];
+                        "image/gif": components["schemas"]["ErrorReply"];
+                        "image/webp": components["schemas"]["ErrorReply"];
                     };
                 };
             };
@@ -5802,9 +6622,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -5833,6 +6653,7 @@ export interface paths {
                                 lastPulledAt: string | null;
                                 permission?: "read" | "write" | "admin" | "site-admin" | null;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -5891,9 +6712,9 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     q: string;
                 };
@@ -5924,6 +6745,7 @@ export interface paths {
                                 permission?: "read" | "write" | "admin" | "site-admin" | null;
                                 score: number;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -5982,9 +6804,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     q?: string;
                 };
@@ -6010,6 +6832,7 @@ export interface paths {
                                 repositoryCount: number;
                                 firstSeen: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6186,9 +7009,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     q?: string;
                 };
@@ -6212,6 +7035,7 @@ export interface paths {
                                 repositoryCount: number;
                                 createdAt: string;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6270,9 +7094,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -6296,6 +7120,7 @@ export interface paths {
                                 createdAt: string;
                                 memberCount?: number;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6354,9 +7179,9 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description page size (at most METADATA_MAX_PAGE_SIZE) */
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
-                    /** @description nextCursor of the previous page */
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     q?: string;
                 };
@@ -6386,6 +7211,7 @@ export interface paths {
                                 lastPulledAt: string | null;
                                 permission?: "read" | "write" | "admin" | "site-admin" | null;
                             }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
                             nextCursor?: string;
                         };
                     };
@@ -6524,6 +7350,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Audit entries, newest first, filtered (site admins: all; repository and namespace admins: what they administer) */
         get: {
             parameters: {
                 query?: {
@@ -6533,7 +7360,9 @@ export interface paths {
                     action?: string;
                     since?: string;
                     until?: string;
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -6542,6 +7371,43 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description position in the hash chain */
+                                seq: number;
+                                /** @description the event id */
+                                id: string;
+                                action: string;
+                                /** Format: date-time */
+                                occurredAt: string;
+                                /** Format: date-time */
+                                recordedAt: string;
+                                actor: {
+                                    subject: string;
+                                    name: string | null;
+                                    ip: string | null;
+                                    userAgent: string | null;
+                                };
+                                repository: string | null;
+                                namespace: string | null;
+                                target: string | null;
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                prevHash: string;
+                                hash: string;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6577,6 +7443,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every matching entry, oldest first, streamed as NDJSON or CSV */
         get: {
             parameters: {
                 query: {
@@ -6594,13 +7461,24 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description NDJSON (one entry per line, as in /api/audit/entries) or CSV with a header row */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": string;
+                        "text/csv": string;
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorReply"];
+                        "application/x-ndjson": components["schemas"]["ErrorReply"];
+                        "text/csv": components["schemas"]["ErrorReply"];
                     };
                 };
                 /** @description Default Response */
@@ -6609,7 +7487,8 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ErrorReply"];
+                        "application/x-ndjson": components["schemas"]["ErrorReply"];
+                        "text/csv": components["schemas"]["ErrorReply"];
                     };
                 };
             };
@@ -6629,6 +7508,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Recompute the hash chain of the audit trail (site admins) */
         get: {
             parameters: {
                 query?: never;
@@ -6638,6 +7518,29 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            checked: number;
+                            firstSeq: number | null;
+                            head: {
+                                seq: number;
+                                hash: string;
+                            } | null;
+                            breaks: {
+                                seq: number;
+                                id: string;
+                                kind: "hash" | "link";
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6673,10 +7576,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Admin alerts, newest first (site admins) */
         get: {
             parameters: {
                 query?: {
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                     unacknowledged?: boolean;
                 };
@@ -6686,6 +7592,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                rule: string;
+                                severity: "warning" | "critical";
+                                summary: string;
+                                subject: string | null;
+                                eventIds: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                acknowledgedAt: string | null;
+                                acknowledgedBy: string | null;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6723,6 +7653,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Acknowledge an alert (site admins) */
         post: {
             parameters: {
                 query?: never;
@@ -6734,6 +7665,28 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alert: {
+                                id: string;
+                                rule: string;
+                                severity: "warning" | "critical";
+                                summary: string;
+                                subject: string | null;
+                                eventIds: string[];
+                                /** Format: date-time */
+                                createdAt: string;
+                                acknowledgedAt: string | null;
+                                acknowledgedBy: string | null;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6767,12 +7720,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Webhooks of a repository or namespace the caller administers (site admins: all) */
         get: {
             parameters: {
                 query?: {
                     scope?: "repository" | "namespace" | "site";
                     target?: string;
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -6781,6 +7737,37 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                scope: "repository" | "namespace" | "site";
+                                target: string | null;
+                                url: string;
+                                events: string[];
+                                description: string;
+                                active: boolean;
+                                consecutiveFailures: number;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                lastDeliveryAt: string | null;
+                                lastSuccessAt: string | null;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6802,6 +7789,7 @@ export interface paths {
             };
         };
         put?: never;
+        /** Subscribe a URL to the events of a repository, a namespace or the site; the signing secret is in this answer only */
         post: {
             parameters: {
                 query?: never;
@@ -6823,6 +7811,36 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhook: {
+                                id: string;
+                                scope: "repository" | "namespace" | "site";
+                                target: string | null;
+                                url: string;
+                                events: string[];
+                                description: string;
+                                active: boolean;
+                                consecutiveFailures: number;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                lastDeliveryAt: string | null;
+                                lastSuccessAt: string | null;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            secret: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6856,6 +7874,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One webhook */
         get: {
             parameters: {
                 query?: never;
@@ -6867,6 +7886,35 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhook: {
+                                id: string;
+                                scope: "repository" | "namespace" | "site";
+                                target: string | null;
+                                url: string;
+                                events: string[];
+                                description: string;
+                                active: boolean;
+                                consecutiveFailures: number;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                lastDeliveryAt: string | null;
+                                lastSuccessAt: string | null;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6889,6 +7937,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        /** Delete a webhook */
         delete: {
             parameters: {
                 query?: never;
@@ -6900,6 +7949,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description No content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6922,6 +7978,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
+        /** Change a webhook; rotateSecret answers a new secret (shown once) */
         patch: {
             parameters: {
                 query?: never;
@@ -6943,6 +8000,36 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            webhook: {
+                                id: string;
+                                scope: "repository" | "namespace" | "site";
+                                target: string | null;
+                                url: string;
+                                events: string[];
+                                description: string;
+                                active: boolean;
+                                consecutiveFailures: number;
+                                disabledAt: string | null;
+                                disabledReason: string | null;
+                                lastDeliveryAt: string | null;
+                                lastSuccessAt: string | null;
+                                createdBy: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                            secret?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -6974,6 +8061,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Queue a ping delivery to test the endpoint */
         post: {
             parameters: {
                 query?: never;
@@ -6985,6 +8073,31 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            delivery: {
+                                id: string;
+                                subscriptionId: string;
+                                eventId: string;
+                                eventType: string;
+                                state: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                redeliveryOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                completedAt: string | null;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7018,10 +8131,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The delivery log of a webhook, newest first */
         get: {
             parameters: {
                 query?: {
+                    /** @description page size (each list has its own maximum and default) */
                     limit?: number;
+                    /** @description the nextCursor of the previous page */
                     cursor?: string;
                 };
                 header?: never;
@@ -7032,6 +8148,33 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                subscriptionId: string;
+                                eventId: string;
+                                eventType: string;
+                                state: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                redeliveryOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                completedAt: string | null;
+                            }[];
+                            /** @description pass as ?cursor= for the next page; absent on the last page */
+                            nextCursor?: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7067,6 +8210,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One delivery with the body sent and every attempt */
         get: {
             parameters: {
                 query?: never;
@@ -7079,6 +8223,50 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            delivery: {
+                                id: string;
+                                subscriptionId: string;
+                                eventId: string;
+                                eventType: string;
+                                state: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                redeliveryOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                completedAt: string | null;
+                                /** @description the JSON body sent */
+                                body: string;
+                            };
+                            attempts: {
+                                attempt: number;
+                                /** Format: date-time */
+                                startedAt: string;
+                                durationMs: number | null;
+                                url: string;
+                                remoteAddress: string | null;
+                                requestHeaders: {
+                                    [key: string]: string;
+                                };
+                                status: number | null;
+                                responseHeaders: {
+                                    [key: string]: string;
+                                } | null;
+                                responseBody: string | null;
+                                error: string | null;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {
@@ -7116,6 +8304,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Send a delivery again (a new delivery with the same event) */
         post: {
             parameters: {
                 query?: never;
@@ -7128,6 +8317,31 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            delivery: {
+                                id: string;
+                                subscriptionId: string;
+                                eventId: string;
+                                eventType: string;
+                                state: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                nextAttemptAt: string | null;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                redeliveryOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                completedAt: string | null;
+                            };
+                        };
+                    };
+                };
                 /** @description Default Response */
                 "4XX": {
                     headers: {

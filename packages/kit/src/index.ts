@@ -6,3 +6,4 @@ export * from './http.ts';
 export * from './process.ts';
 export * from './openapi.ts';
 export * from './health.ts';
+export * from './pagination.ts';

@@ -76,6 +76,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
             description: 'The console session, set by POST /api/auth/login. State-changing requests must also send the x-csrf-token header with the value of the ds_csrf cookie.',
           },
           bearer: { type: 'http', scheme: 'bearer', description: 'A token in the Authorization header (see docs/scripting.md).' },
+          basic: { type: 'http', scheme: 'basic', description: 'username and password, personal access token or robot token (the token service only)' },
         },
       },
       security: [{ session: [] }, { bearer: [] }],

@@ -262,8 +262,13 @@ describe('console sessions', () => {
     expect((await auth.app.inject({ method: 'GET', url: '/api/auth/admin/users', headers: alice.bearer })).statusCode).toBe(403);
     const list = await auth.app.inject({ method: 'GET', url: '/api/auth/admin/users?limit=2', headers: admin.bearer });
     expect(list.statusCode).toBe(200);
-    expect(list.json().users).toHaveLength(2);
-    expect(list.json().next).toBeTruthy();
+    expect(list.json().items).toHaveLength(2);
+    expect(list.json().nextCursor).toBeTruthy();
+    const next = await auth.app.inject({ method: 'GET', url: `/api/auth/admin/users?limit=2&cursor=${list.json().nextCursor}`, headers: admin.bearer });
+    const firstNames = list.json().items.map((u: { username: string }) => u.username);
+    expect(next.json().items.length).toBeGreaterThan(0);
+    expect(next.json().items.every((u: { username: string }) => u.username > firstNames[1])).toBe(true);
+    expect((await auth.app.inject({ method: 'GET', url: '/api/auth/admin/users?cursor=not-a-cursor', headers: admin.bearer })).json().error.code).toBe('VALIDATION_FAILED');
     const bad = await auth.app.inject({ method: 'GET', url: '/api/auth/admin/users?limit=0', headers: admin.bearer });
     expect(bad.statusCode).toBe(400);
     const self = await auth.app.inject({ method: 'PATCH', url: '/api/auth/admin/users/admin', headers: admin.bearer, payload: { disabled: true } });

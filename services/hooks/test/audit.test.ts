@@ -28,7 +28,7 @@ describe('recording events', () => {
     await hooks.bus.publish(e);
     const { status, body } = await entries(`?repository=alice/app&action=registry.manifest.pushed`);
     expect(status).toBe(200);
-    const entry = body.entries.find((x: { id: string }) => x.id === e.id);
+    const entry = body.items.find((x: { id: string }) => x.id === e.id);
     expect(entry).toMatchObject({
       action: 'registry.manifest.pushed',
       occurredAt: new Date(e.occurredAt).toISOString(),
@@ -47,7 +47,7 @@ describe('recording events', () => {
     await hooks.bus.publish(coalesced);
     await hooks.bus.publish(single);
     const { body } = await entries(`?repository=alice/app&action=registry.image.pulled`);
-    const byId = (id: string) => body.entries.find((x: { id: string }) => x.id === id);
+    const byId = (id: string) => body.items.find((x: { id: string }) => x.id === id);
     expect(byId(coalesced.id)).toMatchObject({ target: 'alice/app:latest', details: { count: 5, firstAt: '2026-01-01T00:00:00.000Z', lastAt: '2026-01-01T00:00:00.900Z', reference: 'latest' } });
     expect(byId(single.id).details.count).toBe(1);
   });
@@ -58,15 +58,15 @@ describe('recording events', () => {
     expect(await hooks.consumers.handle(e)).toBe(false);
     await hooks.bus.publish(e);
     const { body } = await entries(`?action=auth.password.changed`);
-    expect(body.entries.filter((x: { id: string }) => x.id === e.id)).toHaveLength(1);
-    expect(body.entries[0].target).toBe('user:bob');
+    expect(body.items.filter((x: { id: string }) => x.id === e.id)).toHaveLength(1);
+    expect(body.items[0].target).toBe('user:bob');
   });
 
   it('records an event whose payload lacks the fields its type promises, without failing', async () => {
     const odd = { ...pushed('x/y'), payload: { unexpected: '\u0000nul and more' } } as unknown as ReturnType<typeof pushed>;
     expect(await hooks.consumers.handle(odd)).toBe(true);
     const { body } = await entries(`?action=registry.manifest.pushed&limit=500`);
-    const entry = body.entries.find((x: { id: string }) => x.id === odd.id);
+    const entry = body.items.find((x: { id: string }) => x.id === odd.id);
     expect(entry.repository).toBeNull();
     expect(entry.details).toEqual({ unexpected: '\u0000nul and more' });
   });
@@ -80,15 +80,15 @@ describe('query API', () => {
 
   it('filters by repository, action (exact or prefix) and actor', async () => {
     const byRepo = await entries('?repository=team/web&limit=100');
-    expect(byRepo.body.entries).toHaveLength(8);
+    expect(byRepo.body.items).toHaveLength(8);
     const pulls = await entries('?repository=team/web&action=registry.image.pulled');
-    expect(pulls.body.entries).toHaveLength(7);
+    expect(pulls.body.items).toHaveLength(7);
     const registry = await entries('?repository=team/web&action=registry.*');
-    expect(registry.body.entries).toHaveLength(8);
+    expect(registry.body.items).toHaveLength(8);
     const byBob = await entries('?repository=team/web&actor=bob');
-    expect(byBob.body.entries.map((x: { action: string }) => x.action)).toEqual(['registry.tag.deleted']);
+    expect(byBob.body.items.map((x: { action: string }) => x.action)).toEqual(['registry.tag.deleted']);
     const bySubject = await entries('?repository=team/web&actor=user:u-bob');
-    expect(bySubject.body.entries).toHaveLength(1);
+    expect(bySubject.body.items).toHaveLength(1);
   });
 
   it('filters by time range', async () => {
@@ -97,9 +97,9 @@ describe('query API', () => {
     await hooks.bus.publish(old);
     const until = new Date(Date.now() - 1800_000).toISOString();
     const early = await entries(`?until=${encodeURIComponent(until)}`);
-    expect(early.body.entries.map((x: { id: string }) => x.id)).toEqual([old.id]);
+    expect(early.body.items.map((x: { id: string }) => x.id)).toEqual([old.id]);
     const late = await entries(`?since=${encodeURIComponent(until)}&action=auth.user.created`);
-    expect(late.body.entries).toHaveLength(0);
+    expect(late.body.items).toHaveLength(0);
     const bad = await entries('?since=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
@@ -111,8 +111,8 @@ describe('query API', () => {
     let pages = 0;
     do {
       const { body } = await entries(`?repository=team/web&limit=3${cursor ? `&cursor=${cursor}` : ''}`);
-      seen.push(...body.entries.map((x: { seq: number }) => x.seq));
-      cursor = body.next;
+      seen.push(...body.items.map((x: { seq: number }) => x.seq));
+      cursor = body.nextCursor;
       pages++;
     } while (cursor);
     expect(pages).toBe(3);
@@ -212,8 +212,8 @@ describe('who may read', () => {
   it('lets a repository admin read that repository only', async () => {
     const own = await entries('?repository=alice/app', ALICE);
     expect(own.status).toBe(200);
-    expect(own.body.entries.length).toBeGreaterThan(0);
-    expect(own.body.entries.every((x: { repository: string }) => x.repository === 'alice/app')).toBe(true);
+    expect(own.body.items.length).toBeGreaterThan(0);
+    expect(own.body.items.every((x: { repository: string }) => x.repository === 'alice/app')).toBe(true);
     const other = await entries('?repository=team/web', ALICE);
     expect(other.status).toBe(403);
     const everything = await entries('', ALICE);

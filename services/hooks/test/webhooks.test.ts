@@ -72,7 +72,7 @@ describe('subscriptions', () => {
     expect((await api('DELETE', `/api/webhooks/${body.webhook.id}`, BOB)).status).toBe(404);
     expect((await api('GET', '/api/webhooks', BOB)).status).toBe(403);
     const listed = await api('GET', '/api/webhooks?scope=namespace&target=alice', ALICE);
-    expect(listed.body.webhooks.map((w: { id: string }) => w.id)).toEqual([body.webhook.id]);
+    expect(listed.body.items.map((w: { id: string }) => w.id)).toEqual([body.webhook.id]);
     expect((await api('DELETE', `/api/webhooks/${body.webhook.id}`, ALICE)).status).toBe(204);
     expect((await api('GET', `/api/webhooks/${body.webhook.id}`, ALICE)).status).toBe(404);
   });
@@ -152,7 +152,7 @@ describe('deliveries', () => {
       subscription: { id: created.webhook.id, scope: 'repository', target: 'team/signed' },
     });
     const log = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries`);
-    expect(log.body.deliveries).toEqual([expect.objectContaining({ id: request!.headers['x-docksphere-delivery'], state: 'delivered', attempts: 1, lastStatus: 200, eventId: e.id })]);
+    expect(log.body.items).toEqual([expect.objectContaining({ id: request!.headers['x-docksphere-delivery'], state: 'delivered', attempts: 1, lastStatus: 200, eventId: e.id })]);
   });
 
   it('delivers a coalesced pull with its count, and count 1 for a pull event without one', async () => {
@@ -191,7 +191,7 @@ describe('deliveries', () => {
       await hooks.bus.publish(pushed('team/flaky'));
       const list = await waitFor('delivered', async () => {
         const res = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries`);
-        return res.body.deliveries[0]?.state === 'delivered' && res.body.deliveries;
+        return res.body.items[0]?.state === 'delivered' && res.body.items;
       });
       expect(list).toHaveLength(1);
       const detail = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries/${list[0].id}`);
@@ -250,7 +250,7 @@ describe('deliveries', () => {
     await hooks.bus.publish(pushed('team/rebind'));
     const delivery = await waitFor('refused delivery', async () => {
       const res = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries`);
-      return res.body.deliveries[0]?.state === 'failed' && res.body.deliveries[0];
+      return res.body.items[0]?.state === 'failed' && res.body.items[0];
     });
     // Refused, not retried: the guard's answer would not change on a retry.
     expect(delivery.attempts).toBe(1);
@@ -276,10 +276,10 @@ describe('deliveries', () => {
       expect(payload.data).toMatchObject({ rule: 'webhook-disabled', subject: `webhook:${broken.webhook.id}` });
       expect(payload.subscription.id).toBe(alerts.webhook.id);
       const list = await api('GET', '/api/audit/alerts');
-      expect(list.body.alerts[0]).toMatchObject({ rule: 'webhook-disabled', severity: 'warning', acknowledgedAt: null });
+      expect(list.body.items[0]).toMatchObject({ rule: 'webhook-disabled', severity: 'warning', acknowledgedAt: null });
       const [audited] = await waitFor('audited', async () => {
         const res = await api('GET', '/api/audit/entries?action=hooks.webhook.disabled');
-        return res.body.entries.length === 1 && res.body.entries;
+        return res.body.items.length === 1 && res.body.items;
       });
       expect(audited).toMatchObject({ target: `webhook:${broken.webhook.id}`, repository: 'team/broken', actor: { subject: 'system', name: 'hooks' } });
       // Nothing more is sent to a disabled webhook; enabling it again resets its failure count.
@@ -295,7 +295,7 @@ describe('deliveries', () => {
 });
 
 describe('alerts', () => {
-  const alertsOf = async (rule: string) => (await api('GET', '/api/audit/alerts?limit=500')).body.alerts.filter((a: { rule: string }) => a.rule === rule);
+  const alertsOf = async (rule: string) => (await api('GET', '/api/audit/alerts?limit=500')).body.items.filter((a: { rule: string }) => a.rule === rule);
 
   it('raises one alert for many failed logins on one account within the window', async () => {
     const failed = (username: string) => event('auth.login.failed', { username, reason: 'bad-credentials', channel: 'docker' }, { subject: 'anonymous', ip: '198.51.100.9' });
@@ -327,10 +327,10 @@ describe('alerts', () => {
 
   it('lists alerts for site admins only, and acknowledges them', async () => {
     expect((await api('GET', '/api/audit/alerts', ALICE)).status).toBe(403);
-    const [first] = (await api('GET', '/api/audit/alerts?unacknowledged=true')).body.alerts;
+    const [first] = (await api('GET', '/api/audit/alerts?unacknowledged=true')).body.items;
     const ack = await api('POST', `/api/audit/alerts/${first.id}/acknowledge`);
     expect(ack.body.alert).toMatchObject({ id: first.id, acknowledgedBy: 'admin' });
-    const open = (await api('GET', '/api/audit/alerts?unacknowledged=true&limit=500')).body.alerts;
+    const open = (await api('GET', '/api/audit/alerts?unacknowledged=true&limit=500')).body.items;
     expect(open.map((a: { id: string }) => a.id)).not.toContain(first.id);
   });
 });

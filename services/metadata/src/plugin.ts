@@ -16,7 +16,7 @@ import { repositoryRoutes } from './routes/repositories.ts';
 import { grantRoutes } from './routes/grants.ts';
 import { docRoutes } from './routes/docs.ts';
 import { pageRoutes } from './routes/pages.ts';
-import { profileRoutes } from './routes/profiles.ts';
+import { AVATAR_TYPES, profileRoutes } from './routes/profiles.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { tagRoutes } from './routes/tags.ts';
 import { searchRoutes } from './routes/search.ts';
@@ -35,7 +35,6 @@ export interface MetadataDeps {
 }
 
 const JSON_LIMIT = 64 * 1024;
-const AVATAR_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
 export const metadataPlugin: FastifyPluginAsync<MetadataDeps> = async (app: FastifyInstance, deps: MetadataDeps) => {
   const { config } = deps;

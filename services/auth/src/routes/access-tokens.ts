@@ -4,12 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
+import { AccessToken, NoContent, Scope } from './schemas.ts';
 import { actor, recordEvent } from '../domain/events.ts';
 import { newSecret, secretDigest, secretPrefix } from '../domain/secrets.ts';
 import { accessTokenView, findAccessToken, insertAccessToken, listAccessTokens, revokeAccessToken, type TokenScope } from '../store/access-tokens.ts';
 import { inTransaction, originOf, requirePrincipal } from './http.ts';
 
-export const Scope = Type.Union([Type.Literal('pull'), Type.Literal('push'), Type.Literal('delete')]);
 const MAX_TOKENS_PER_USER = 200;
 const MAX_EXPIRY_DAYS = 3650;
 
@@ -28,12 +28,12 @@ export function hintOf(secret: string): string {
 export async function accessTokenRoutes(app: FastifyInstance, ctx: AuthContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.get('/api/auth/tokens', async (request) => {
+  r.get('/api/auth/tokens', { schema: { tags: ['access tokens'], summary: 'The caller\'s personal access tokens (never their secrets)', response: { 200: Type.Object({ tokens: Type.Array(AccessToken) }) } } }, async (request) => {
     const p = await requirePrincipal(ctx, request);
     return { tokens: (await listAccessTokens(ctx.db, p.user.id)).map(accessTokenView) };
   });
 
-  r.post('/api/auth/tokens', { schema: { body: NewToken } }, async (request, reply) => {
+  r.post('/api/auth/tokens', { schema: { tags: ['access tokens'], summary: 'Create a personal access token: the secret is in this answer only', body: NewToken, response: { 201: Type.Object({ token: Type.String({ description: 'the secret, shown once' }), accessToken: AccessToken }) } } }, async (request, reply) => {
     const p = await requirePrincipal(ctx, request);
     const { name, scopes, expiresInDays } = request.body;
     const existing = await listAccessTokens(ctx.db, p.user.id);
@@ -56,7 +56,7 @@ export async function accessTokenRoutes(app: FastifyInstance, ctx: AuthContext):
     return reply.code(201).header('cache-control', 'no-store').send({ token: secret, accessToken: accessTokenView(row) });
   });
 
-  r.delete('/api/auth/tokens/:id', { schema: { params: TokenId } }, async (request, reply) => {
+  r.delete('/api/auth/tokens/:id', { schema: { tags: ['access tokens'], summary: 'Revoke a personal access token', params: TokenId, response: { 204: NoContent } } }, async (request, reply) => {
     const p = await requirePrincipal(ctx, request);
     const token = await findAccessToken(ctx.db, p.user.id, request.params.id);
     if (!token) throw new ApiError('NOT_FOUND', 'no such access token');
@@ -65,6 +65,6 @@ export async function accessTokenRoutes(app: FastifyInstance, ctx: AuthContext):
         await recordEvent(trx, 'auth.token.revoked', actor(`user:${p.user.id}`, p.user.username, originOf(request)), { tokenId: token.id, kind: 'access-token', name: token.name, owner: p.user.username });
       }
     });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 }

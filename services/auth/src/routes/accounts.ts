@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
+import { NoContent, UserReply } from './schemas.ts';
 import { createLocalAccount, EMAIL_PATTERN } from '../domain/accounts.ts';
 import { confirmPassword, hashPassword, passwordProblem, verifyPassword, MAX_PASSWORD_LENGTH } from '../domain/passwords.ts';
 import { actor, recordEvent } from '../domain/events.ts';
@@ -38,7 +39,7 @@ const PasswordChange = Type.Object({
 export async function accountRoutes(app: FastifyInstance, ctx: AuthContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.post('/api/auth/signup', { schema: { body: SignUp } }, async (request, reply) => {
+  r.post('/api/auth/signup', { schema: { tags: ['accounts'], summary: 'Create an account (open, invite-only or closed by AUTH_SIGNUP_POLICY)', security: [], body: SignUp, response: { 201: UserReply } } }, async (request, reply) => {
     const policy = ctx.settings.signupPolicy;
     const body = request.body;
     if (policy === 'admin-only') throw new ApiError('FORBIDDEN', 'sign-up is closed: ask a site admin for an account');
@@ -56,12 +57,12 @@ export async function accountRoutes(app: FastifyInstance, ctx: AuthContext): Pro
     return reply.code(201).send({ user: userView(user) });
   });
 
-  r.get('/api/auth/me', async (request) => {
+  r.get('/api/auth/me', { schema: { tags: ['accounts'], summary: 'The caller\'s account', response: { 200: UserReply } } }, async (request) => {
     const p = await requirePrincipal(ctx, request);
     return { user: userView(p.user) };
   });
 
-  r.patch('/api/auth/me', { schema: { body: ProfileChange } }, async (request) => {
+  r.patch('/api/auth/me', { schema: { tags: ['accounts'], summary: 'Change the display name or the email (the email needs currentPassword)', body: ProfileChange, response: { 200: UserReply } } }, async (request) => {
     const p = await requirePrincipal(ctx, request);
     const { displayName, email } = request.body;
     if (email !== undefined && email.toLowerCase() !== p.user.email.toLowerCase()) {
@@ -74,7 +75,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AuthContext): Pro
     return { user: userView({ ...p.user, display_name: displayName?.trim() ?? p.user.display_name, email: email?.trim() ?? p.user.email }) };
   });
 
-  r.post('/api/auth/password', { schema: { body: PasswordChange } }, async (request, reply) => {
+  r.post('/api/auth/password', { schema: { tags: ['accounts'], summary: 'Change the password; every other session ends', body: PasswordChange, response: { 204: NoContent } } }, async (request, reply) => {
     const p = await requirePrincipal(ctx, request);
     if (p.user.source !== 'local') throw new ApiError('CONFLICT', 'this account signs in through the directory: change the password there');
     const { currentPassword, newPassword } = request.body;
@@ -91,6 +92,6 @@ export async function accountRoutes(app: FastifyInstance, ctx: AuthContext): Pro
       await revokeUserDockerRefreshTokens(trx, p.user.id, { passwordOnly: true });
       await recordEvent(trx, 'auth.password.changed', actor(`user:${p.user.id}`, p.user.username, origin), { userId: p.user.id, username: p.user.username });
     });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 }

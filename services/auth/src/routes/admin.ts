@@ -1,8 +1,9 @@
 // Site-admin user management: list, create, disable/enable, grant admin, delete, invites.
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ApiError } from '@docksphere/kit';
+import { ApiError, PageOf, PageQuery, decodeCursor, pageOf } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
+import { NoContent, User, UserReply } from './schemas.ts';
 import { createLocalAccount, EMAIL_PATTERN } from '../domain/accounts.ts';
 import { actor, recordEvent } from '../domain/events.ts';
 import { MAX_PASSWORD_LENGTH } from '../domain/passwords.ts';
@@ -23,20 +24,22 @@ const NewUser = Type.Object({
 const UserChange = Type.Object({ disabled: Type.Optional(Type.Boolean()), admin: Type.Optional(Type.Boolean()) });
 const Username = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) });
 const DeleteConfirm = Type.Object({ confirm: Type.String({ minLength: 1, maxLength: 64 }) });
-const ListQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), after: Type.Optional(Type.String({ maxLength: 64 })) });
+const ListQuery = Type.Object(PageQuery);
 const NewInvite = Type.Object({ email: Type.Optional(Type.String({ maxLength: 320, pattern: EMAIL_PATTERN })), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })) });
 
 export async function adminRoutes(app: FastifyInstance, ctx: AuthContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.get('/api/auth/admin/users', { schema: { querystring: ListQuery } }, async (request) => {
+  r.get('/api/auth/admin/users', { schema: { tags: ['site admin'], summary: 'Every account, by username', querystring: ListQuery, response: { 200: PageOf(User) } } }, async (request) => {
     await requireAdmin(ctx, request);
-    const limit = request.query.limit ?? 100;
-    const users = await listUsers(ctx.db, { limit, after: request.query.after });
-    return { users: users.map(userView), next: users.length === limit ? users[users.length - 1]?.username : undefined };
+    const limit = Math.min(request.query.limit ?? 100, 500);
+    const [after] = decodeCursor(request.query.cursor, ['string']) ?? [];
+    // One more than a page tells whether another page follows.
+    const users = await listUsers(ctx.db, { limit: limit + 1, after: after as string | undefined });
+    return pageOf(users, limit, (u) => [u.username], userView);
   });
 
-  r.post('/api/auth/admin/users', { schema: { body: NewUser } }, async (request, reply) => {
+  r.post('/api/auth/admin/users', { schema: { tags: ['site admin'], summary: 'Create a local account', body: NewUser, response: { 201: UserReply } } }, async (request, reply) => {
     const admin = await requireAdmin(ctx, request);
     const user = await inTransaction(ctx, (trx) =>
       createLocalAccount(trx, request.body, 'admin', { subject: `user:${admin.user.id}`, name: admin.user.username, origin: originOf(request) }),
@@ -44,7 +47,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AuthContext): Promi
     return reply.code(201).send({ user: userView(user) });
   });
 
-  r.patch('/api/auth/admin/users/:username', { schema: { params: Username, body: UserChange } }, async (request) => {
+  r.patch('/api/auth/admin/users/:username', { schema: { tags: ['site admin'], summary: 'Disable or enable an account, grant or drop site admin', params: Username, body: UserChange, response: { 200: UserReply } } }, async (request) => {
     const admin = await requireAdmin(ctx, request);
     const user = await findUserByUsername(ctx.db, request.params.username);
     if (!user) throw new ApiError('NOT_FOUND', 'no such user');
@@ -68,7 +71,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AuthContext): Promi
   // Deletes an account with its sessions, tokens and its namespace's robots. The metadata service
   // hears auth.user.deleted and removes what the user owned (DELETE /api/admin/users/:u first, to
   // transfer instead). The name is asked again as confirmation.
-  r.delete('/api/auth/admin/users/:username', { schema: { params: Username, querystring: DeleteConfirm } }, async (request, reply) => {
+  r.delete('/api/auth/admin/users/:username', { schema: { tags: ['site admin'], summary: 'Delete an account with its sessions, tokens and robots (confirm repeats the username)', params: Username, querystring: DeleteConfirm, response: { 204: NoContent } } }, async (request, reply) => {
     const admin = await requireAdmin(ctx, request);
     const user = await findUserByUsername(ctx.db, request.params.username);
     if (!user) throw new ApiError('NOT_FOUND', 'no such user');
@@ -78,10 +81,10 @@ export async function adminRoutes(app: FastifyInstance, ctx: AuthContext): Promi
       await deleteUserAccount(trx, user);
       await recordEvent(trx, 'auth.user.deleted', actor(`user:${admin.user.id}`, admin.user.username, originOf(request)), { userId: user.id, username: user.username });
     });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
-  r.post('/api/auth/admin/keys/rotate', async (request, reply) => {
+  r.post('/api/auth/admin/keys/rotate', { schema: { tags: ['site admin'], summary: 'Rotate the token signing key (generated keys only)', response: { 201: Type.Object({ kid: Type.String(), keys: Type.Array(Type.String()) }) } } }, async (request, reply) => {
     const admin = await requireAdmin(ctx, request);
     let kid: string;
     try {
@@ -90,10 +93,10 @@ export async function adminRoutes(app: FastifyInstance, ctx: AuthContext): Promi
       throw new ApiError('CONFLICT', (err as Error).message);
     }
     ctx.logger.info({ kid, by: admin.user.username }, 'signing key rotated');
-    return reply.code(201).send({ kid, keys: (await ctx.keys.publicJwks()).keys.map((k) => k.kid) });
+    return reply.code(201).send({ kid, keys: (await ctx.keys.publicJwks()).keys.flatMap((k) => (k.kid ? [k.kid] : [])) });
   });
 
-  r.post('/api/auth/admin/invites', { schema: { body: NewInvite } }, async (request, reply) => {
+  r.post('/api/auth/admin/invites', { schema: { tags: ['site admin'], summary: 'Create an invite code for invite-only sign-up (shown once)', body: NewInvite, response: { 201: Type.Object({ id: Type.String(), code: Type.String(), email: Type.Union([Type.String(), Type.Null()]), expiresAt: Type.String({ format: 'date-time' }) }) } } }, async (request, reply) => {
     const admin = await requireAdmin(ctx, request);
     const code = newSecret(secretPrefix.invite);
     const expiresAt = new Date(Date.now() + (request.body.expiresInDays ?? 7) * 86400_000);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
+import { NoContent } from './schemas.ts';
 import { EMAIL_PATTERN } from '../domain/accounts.ts';
 import { actor, recordEvent } from '../domain/events.ts';
 import { hashPassword, passwordProblem, MAX_PASSWORD_LENGTH } from '../domain/passwords.ts';
@@ -26,7 +27,7 @@ export const RESET_ACCEPTED_MESSAGE = 'if an account uses this address, a reset 
 export async function passwordResetRoutes(app: FastifyInstance, ctx: AuthContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.post('/api/auth/password-reset', { schema: { body: ResetRequest } }, async (request, reply) => {
+  r.post('/api/auth/password-reset', { schema: { tags: ['accounts'], summary: 'Email a one-time reset link (the answer is the same for unknown addresses)', security: [], body: ResetRequest, response: { 202: Type.Object({ message: Type.String() }) } } }, async (request, reply) => {
     const origin = originOf(request);
     const email = request.body.email.trim();
     const perIp = await ctx.limiter.hit(`reset:ip:${origin.ip ?? '-'}`, ctx.settings.rateLimit.resetPerIpPerHour, 3600);
@@ -39,7 +40,7 @@ export async function passwordResetRoutes(app: FastifyInstance, ctx: AuthContext
     return reply;
   });
 
-  r.post('/api/auth/password-reset/complete', { schema: { body: ResetCompletion } }, async (request, reply) => {
+  r.post('/api/auth/password-reset/complete', { schema: { tags: ['accounts'], summary: 'Set a new password with the token of a reset link', security: [], body: ResetCompletion, response: { 204: NoContent } } }, async (request, reply) => {
     const { token, newPassword } = request.body;
     const origin = originOf(request);
     const limit = await ctx.limiter.hit(`reset:ip:${origin.ip ?? '-'}`, ctx.settings.rateLimit.resetPerIpPerHour, 3600);
@@ -57,7 +58,7 @@ export async function passwordResetRoutes(app: FastifyInstance, ctx: AuthContext
       await revokeUserDockerRefreshTokens(trx, user.id, { passwordOnly: true });
       await recordEvent(trx, 'auth.password.reset', actor(`user:${user.id}`, user.username, origin), { userId: user.id, username: user.username, stage: 'completed' });
     });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 }
 

@@ -5,13 +5,14 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
+import { NoContent, Robot, Scope } from './schemas.ts';
 import { actor, recordEvent } from '../domain/events.ts';
 import { isValidRepositoryPattern, patternWithinNamespace } from '../domain/repository-patterns.ts';
 import { newSecret, secretDigest, secretPrefix } from '../domain/secrets.ts';
 import { USERNAME_PATTERN } from '../domain/usernames.ts';
 import { findRobot, insertRobot, listRobots, revokeRobot, robotView } from '../store/robots.ts';
 import type { TokenScope } from '../store/access-tokens.ts';
-import { Scope, hintOf } from './access-tokens.ts';
+import { hintOf } from './access-tokens.ts';
 import { inTransaction, originOf, requirePrincipal } from './http.ts';
 import type { Principal } from '../domain/console-sessions.ts';
 
@@ -32,13 +33,13 @@ function assertOwns(p: Principal, namespace: string): void {
 export async function robotRoutes(app: FastifyInstance, ctx: AuthContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.get('/api/auth/namespaces/:namespace/robots', { schema: { params: Type.Object({ namespace: Namespace }) } }, async (request) => {
+  r.get('/api/auth/namespaces/:namespace/robots', { schema: { tags: ['robots'], summary: 'The robot accounts of a namespace', params: Type.Object({ namespace: Namespace }), response: { 200: Type.Object({ robots: Type.Array(Robot) }) } } }, async (request) => {
     const p = await requirePrincipal(ctx, request);
     assertOwns(p, request.params.namespace);
     return { robots: (await listRobots(ctx.db, request.params.namespace)).map(robotView) };
   });
 
-  r.post('/api/auth/namespaces/:namespace/robots', { schema: { params: Type.Object({ namespace: Namespace }), body: NewRobot } }, async (request, reply) => {
+  r.post('/api/auth/namespaces/:namespace/robots', { schema: { tags: ['robots'], summary: 'Create a robot account: its token is in this answer only', params: Type.Object({ namespace: Namespace }), body: NewRobot, response: { 201: Type.Object({ token: Type.String({ description: 'the secret, shown once' }), robot: Robot }) } } }, async (request, reply) => {
     const p = await requirePrincipal(ctx, request);
     const { namespace } = request.params;
     assertOwns(p, namespace);
@@ -73,7 +74,7 @@ export async function robotRoutes(app: FastifyInstance, ctx: AuthContext): Promi
     return reply.code(201).header('cache-control', 'no-store').send({ token: secret, robot: robotView(robot) });
   });
 
-  r.delete('/api/auth/namespaces/:namespace/robots/:name', { schema: { params: Type.Object({ namespace: Namespace, name: RobotName }) } }, async (request, reply) => {
+  r.delete('/api/auth/namespaces/:namespace/robots/:name', { schema: { tags: ['robots'], summary: 'Revoke a robot account', params: Type.Object({ namespace: Namespace, name: RobotName }), response: { 204: NoContent } } }, async (request, reply) => {
     const p = await requirePrincipal(ctx, request);
     const { namespace, name } = request.params;
     assertOwns(p, namespace);
@@ -83,6 +84,6 @@ export async function robotRoutes(app: FastifyInstance, ctx: AuthContext): Promi
       await revokeRobot(trx, robot.id);
       await recordEvent(trx, 'auth.token.revoked', actor(`user:${p.user.id}`, p.user.username, originOf(request)), { tokenId: robot.id, kind: 'robot', name: `${namespace}+${name}`, owner: namespace });
     });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
+import { ConsoleSession, NoContent, SessionStarted, TwoFactorChallenge, User } from './schemas.ts';
 import { checkPassword, BAD_CREDENTIALS_MESSAGE, DISABLED_MESSAGE } from '../domain/authenticate.ts';
 import { admitLogin, loginFailed, loginSucceeded } from '../domain/login-guard.ts';
 import { refreshSession, startSession } from '../domain/console-sessions.ts';
@@ -39,7 +40,7 @@ async function completeLogin(ctx: AuthContext, reply: FastifyReply, user: UserRo
 export async function sessionRoutes(app: FastifyInstance, ctx: AuthContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.post('/api/auth/login', { schema: { body: Credentials } }, async (request, reply) => {
+  r.post('/api/auth/login', { schema: { tags: ['sessions'], summary: 'Log in to the console: sets the session cookies, or asks for the second factor', security: [], body: Credentials, response: { 200: Type.Union([SessionStarted, TwoFactorChallenge]) } } }, async (request, reply) => {
     const { username, password } = request.body;
     const origin = originOf(request);
     await admitLogin(ctx, username, origin, 'console');
@@ -56,13 +57,13 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AuthContext): Pro
         { method: outcome.method },
         { issuer: ctx.issuer, audience: TWO_FACTOR_AUDIENCE, subject: user.id, ttlSeconds: TWO_FACTOR_CHALLENGE_SECONDS },
       );
-      return { twoFactorRequired: true, challenge: token, expiresIn: TWO_FACTOR_CHALLENGE_SECONDS };
+      return { twoFactorRequired: true as const, challenge: token, expiresIn: TWO_FACTOR_CHALLENGE_SECONDS };
     }
     await loginSucceeded(ctx, username, origin);
     return completeLogin(ctx, reply, user, origin, outcome.method === 'ldap' ? 'ldap' : 'password');
   });
 
-  r.post('/api/auth/login/2fa', { schema: { body: SecondStep } }, async (request, reply) => {
+  r.post('/api/auth/login/2fa', { schema: { tags: ['sessions'], summary: 'Complete a login with a TOTP code or a backup code', security: [], body: SecondStep, response: { 200: SessionStarted } } }, async (request, reply) => {
     const { challenge, code, backupCode } = request.body;
     if ((code === undefined) === (backupCode === undefined)) throw new ApiError('VALIDATION_FAILED', 'send either code or backupCode');
     let claims;
@@ -87,7 +88,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AuthContext): Pro
     return completeLogin(ctx, reply, user, origin, claims.method === 'ldap' ? 'ldap' : 'password');
   });
 
-  r.post('/api/auth/session/refresh', async (request, reply) => {
+  r.post('/api/auth/session/refresh', { schema: { tags: ['sessions'], summary: 'A new access token from the refresh cookie (needs x-csrf-token)', response: { 200: SessionStarted } } }, async (request, reply) => {
     const csrf = request.headers['x-csrf-token'];
     try {
       const { user, session } = await refreshSession(ctx, request.cookies[REFRESH_COOKIE], typeof csrf === 'string' ? csrf : undefined);
@@ -99,12 +100,12 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AuthContext): Pro
     }
   });
 
-  r.get('/api/auth/session', async (request) => {
+  r.get('/api/auth/session', { schema: { tags: ['sessions'], summary: 'The current session and its user', response: { 200: Type.Object({ user: User, sessionId: Type.String() }) } } }, async (request) => {
     const p = await requirePrincipal(ctx, request);
     return { user: userView(p.user), sessionId: p.session.id };
   });
 
-  r.get('/api/auth/sessions', async (request) => {
+  r.get('/api/auth/sessions', { schema: { tags: ['sessions'], summary: 'The caller\'s console sessions', response: { 200: Type.Object({ sessions: Type.Array(ConsoleSession) }) } } }, async (request) => {
     const p = await requirePrincipal(ctx, request);
     const sessions = await listUserSessions(ctx.db, p.user.id);
     return {
@@ -119,17 +120,17 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AuthContext): Pro
     };
   });
 
-  r.post('/api/auth/logout', async (request, reply) => {
+  r.post('/api/auth/logout', { schema: { tags: ['sessions'], summary: 'End this session and clear its cookies', response: { 204: NoContent } } }, async (request, reply) => {
     const p = await requirePrincipal(ctx, request);
     await inTransaction(ctx, async (trx) => {
       await revokeSession(trx, p.session.id);
       await recordEvent(trx, 'auth.user.logout', actor(`user:${p.user.id}`, p.user.username, originOf(request)), { userId: p.user.id, username: p.user.username, everywhere: false });
     });
     clearSessionCookies(reply);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
-  r.post('/api/auth/logout-everywhere', async (request, reply) => {
+  r.post('/api/auth/logout-everywhere', { schema: { tags: ['sessions'], summary: 'End every session of the caller and their password-based docker logins', response: { 204: NoContent } } }, async (request, reply) => {
     const p = await requirePrincipal(ctx, request);
     await inTransaction(ctx, async (trx) => {
       await revokeUserSessions(trx, p.user.id);
@@ -138,6 +139,6 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AuthContext): Pro
       await recordEvent(trx, 'auth.user.logout', actor(`user:${p.user.id}`, p.user.username, originOf(request)), { userId: p.user.id, username: p.user.username, everywhere: true });
     });
     clearSessionCookies(reply);
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 }

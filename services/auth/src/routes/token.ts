@@ -1,7 +1,7 @@
 // The Docker token service: GET /auth/token (Basic credentials or anonymous) and the OAuth2 form
 // POST /auth/token (grant_type=password | refresh_token), plus the JWKS registries verify with.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parseScopes, formatScope, type AccessEntry } from '@docksphere/access';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
@@ -11,6 +11,7 @@ import { issueDockerRefreshToken, issueRegistryToken } from '../domain/registry-
 import { actor, recordEvent, type RequestOrigin } from '../domain/events.ts';
 import { actorSubject, subjectName, type Subject } from '../domain/subject.ts';
 import { originOf } from './http.ts';
+import { KeySet, RegistryToken, TokenErrorReply } from './schemas.ts';
 
 /**
  * An error of the token endpoint. The body satisfies both readers: Docker's client reads
@@ -137,7 +138,7 @@ const TokenForm = Type.Object({
 export async function tokenRoutes(app: FastifyInstance, ctx: AuthContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.get('/auth/token', { schema: { querystring: TokenQuery } }, async (request, reply) => {
+  r.get('/auth/token', { schema: { tags: ['token service'], summary: 'A registry token (Docker token spec): Basic credentials or anonymous, scopes as type:name:actions', security: [{ basic: [] }, {}], querystring: TokenQuery, response: { 200: RegistryToken, '4xx': TokenErrorReply, '5xx': TokenErrorReply } } }, async (request, reply) => {
     const q = request.query;
     checkService(ctx, q.service);
     const requested = requestedScopes(q.scope);
@@ -157,14 +158,14 @@ export async function tokenRoutes(app: FastifyInstance, ctx: AuthContext): Promi
       if (!limit.allowed) throw new TokenError(429, 'TOOMANYREQUESTS', 'slow_down', 'too many token requests: try again later', { 'retry-after': String(limit.retryAfterSeconds) });
     }
     const issued = await decide(ctx, subject, outcome, requested);
-    const body: Record<string, unknown> = { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: issued.issuedAt };
+    const body: Static<typeof RegistryToken> = { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: issued.issuedAt };
     if (outcome && q.offline_token === 'true') {
       body.refresh_token = await issueDockerRefreshToken(ctx, outcome.subject, outcome, q.client_id);
     }
     return reply.header('cache-control', 'no-store').send(body);
   });
 
-  r.post('/auth/token', { schema: { body: TokenForm } }, async (request, reply) => {
+  r.post('/auth/token', { schema: { tags: ['token service'], summary: 'A registry token, OAuth2 form: grant_type=password or refresh_token', security: [], consumes: ['application/x-www-form-urlencoded'], body: TokenForm, response: { 200: RegistryToken, '4xx': TokenErrorReply, '5xx': TokenErrorReply } } }, async (request, reply) => {
     const f = request.body;
     checkService(ctx, f.service);
     const requested = requestedScopes(f.scope === undefined ? undefined : [f.scope]);
@@ -191,7 +192,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: AuthContext): Promi
       throw new TokenError(400, 'UNSUPPORTED', 'unsupported_grant_type', 'grant_type must be password or refresh_token');
     }
     const issued = await decide(ctx, outcome.subject, outcome, requested);
-    const body: Record<string, unknown> = {
+    const body: Static<typeof RegistryToken> = {
       access_token: issued.token,
       token: issued.token,
       scope: issued.access.map(formatScope).join(' '),
@@ -203,6 +204,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: AuthContext): Promi
   });
 
   const jwks = async (_request: FastifyRequest, reply: FastifyReply) => reply.header('cache-control', 'public, max-age=60').send(await ctx.keys.publicJwks());
-  app.get('/auth/jwks.json', jwks);
-  app.get('/auth/.well-known/jwks.json', jwks);
+  const jwksSchema = { schema: { tags: ['token service'], summary: 'The public keys registry tokens are verified with', security: [], response: { 200: KeySet } } };
+  app.get('/auth/jwks.json', jwksSchema, jwks);
+  app.get('/auth/.well-known/jwks.json', jwksSchema, jwks);
 }

@@ -4,11 +4,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ApiError } from '@docksphere/kit';
+import { ApiError, PageOf, PageQuery, decodeCursor, pageOf } from '@docksphere/kit';
 import type { HooksContext } from '../context.ts';
 import type { ChainedAuditEntry } from '../domain/audit-entry.ts';
 import { queryAuditEntries, verifyAuditChain, type AuditFilter } from '../store/audit-entries.ts';
-import { allowed, decodeSeqCursor, encodeCursor, parseTime, requireAdmin, requireUser } from './http.ts';
+import { allowed, parseTime, requireAdmin, requireUser } from './http.ts';
+import { AuditEntry, ChainVerification } from './schemas.ts';
 
 const Filters = {
   actor: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
@@ -18,7 +19,8 @@ const Filters = {
   since: Type.Optional(Type.String({ maxLength: 64 })),
   until: Type.Optional(Type.String({ maxLength: 64 })),
 };
-const EntriesQuery = Type.Object({ ...Filters, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), cursor: Type.Optional(Type.String({ maxLength: 64 })) });
+const EntriesQuery = Type.Object({ ...Filters, ...PageQuery });
+const MAX_PAGE = 500;
 const ExportQuery = Type.Object({ ...Filters, format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')]) });
 type FilterQuery = Static<typeof ExportQuery>;
 
@@ -90,15 +92,26 @@ async function* exportLines(ctx: HooksContext, filter: AuditFilter, format: 'ndj
 export async function auditRoutes(app: FastifyInstance, ctx: HooksContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.get('/api/audit/entries', { schema: { querystring: EntriesQuery } }, async (request) => {
-    const filter = await authorizedFilter(ctx, request, request.query);
-    const limit = request.query.limit ?? 100;
-    const entries = await queryAuditEntries(ctx.db, filter, { limit, before: decodeSeqCursor('e', request.query.cursor) });
-    const last = entries[entries.length - 1];
-    return { entries: entries.map(entryView), next: entries.length === limit && last ? encodeCursor('e', last.seq) : null };
-  });
+  r.get(
+    '/api/audit/entries',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Audit entries, newest first, filtered (site admins: all; repository and namespace admins: what they administer)',
+        querystring: EntriesQuery,
+        response: { 200: PageOf(AuditEntry) },
+      },
+    },
+    async (request) => {
+      const filter = await authorizedFilter(ctx, request, request.query);
+      const limit = Math.min(request.query.limit ?? 100, MAX_PAGE);
+      const [before] = decodeCursor(request.query.cursor, ['number']) ?? [];
+      const entries = await queryAuditEntries(ctx.db, filter, { limit: limit + 1, before: before as number | undefined });
+      return pageOf(entries, limit, (e) => [e.seq], entryView);
+    },
+  );
 
-  r.get('/api/audit/export', { schema: { querystring: ExportQuery } }, async (request, reply) => {
+  r.get('/api/audit/export', { schema: { tags: ['audit'], summary: 'Every matching entry, oldest first, streamed as NDJSON or CSV', querystring: ExportQuery, produces: ['application/x-ndjson', 'text/csv'], response: { 200: Type.Unsafe<Readable>({ type: 'string', description: 'NDJSON (one entry per line, as in /api/audit/entries) or CSV with a header row' }) } } }, async (request, reply) => {
     const filter = await authorizedFilter(ctx, request, request.query);
     const { format } = request.query;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -109,7 +122,7 @@ export async function auditRoutes(app: FastifyInstance, ctx: HooksContext): Prom
       .send(Readable.from(exportLines(ctx, filter, format)));
   });
 
-  r.get('/api/audit/verify', async (request) => {
+  r.get('/api/audit/verify', { schema: { tags: ['audit'], summary: 'Recompute the hash chain of the audit trail (site admins)', response: { 200: ChainVerification } } }, async (request) => {
     await requireAdmin(ctx, request);
     return verifyAuditChain(ctx.db);
   });

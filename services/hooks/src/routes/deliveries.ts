@@ -2,30 +2,36 @@
 // latency), one delivery with its body and attempts, and manual redelivery.
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ApiError } from '@docksphere/kit';
+import { ApiError, PageOf, PageQuery, decodeCursor, pageOf } from '@docksphere/kit';
 import type { HooksContext } from '../context.ts';
 import { attemptView, deliveryView, findDelivery, insertDelivery, listAttempts, listDeliveries } from '../store/deliveries.ts';
-import { decodeSeqCursor, encodeCursor, requireUser } from './http.ts';
+import { requireUser } from './http.ts';
+import { Delivery, DeliveryAttempt } from './schemas.ts';
 import { manageableSubscription } from './webhooks.ts';
 
 const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const Params = Type.Object({ id: Type.String({ pattern: UUID }) });
 const DeliveryParams = Type.Object({ id: Type.String({ pattern: UUID }), deliveryId: Type.String({ pattern: UUID }) });
-const ListQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })), cursor: Type.Optional(Type.String({ maxLength: 64 })) });
+const ListQuery = Type.Object(PageQuery);
+const MAX_PAGE = 200;
 
 export async function deliveryRoutes(app: FastifyInstance, ctx: HooksContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.get('/api/webhooks/:id/deliveries', { schema: { params: Params, querystring: ListQuery } }, async (request) => {
-    const user = await requireUser(ctx, request);
-    const sub = await manageableSubscription(ctx, user, request.params.id);
-    const limit = request.query.limit ?? 50;
-    const rows = await listDeliveries(ctx.db, sub.id, { limit, before: decodeSeqCursor('d', request.query.cursor) });
-    const last = rows[rows.length - 1];
-    return { deliveries: rows.map(deliveryView), next: rows.length === limit && last ? encodeCursor('d', Number(last.seq)) : null };
-  });
+  r.get(
+    '/api/webhooks/:id/deliveries',
+    { schema: { tags: ['webhooks'], summary: 'The delivery log of a webhook, newest first', params: Params, querystring: ListQuery, response: { 200: PageOf(Delivery) } } },
+    async (request) => {
+      const user = await requireUser(ctx, request);
+      const sub = await manageableSubscription(ctx, user, request.params.id);
+      const limit = Math.min(request.query.limit ?? 50, MAX_PAGE);
+      const [before] = decodeCursor(request.query.cursor, ['number']) ?? [];
+      const rows = await listDeliveries(ctx.db, sub.id, { limit: limit + 1, before: before as number | undefined });
+      return pageOf(rows, limit, (d) => [Number(d.seq)], deliveryView);
+    },
+  );
 
-  r.get('/api/webhooks/:id/deliveries/:deliveryId', { schema: { params: DeliveryParams } }, async (request) => {
+  r.get('/api/webhooks/:id/deliveries/:deliveryId', { schema: { tags: ['webhooks'], summary: 'One delivery with the body sent and every attempt', params: DeliveryParams, response: { 200: Type.Object({ delivery: Type.Object({ ...Delivery.properties, body: Type.String({ description: 'the JSON body sent' }) }), attempts: Type.Array(DeliveryAttempt) }) } } }, async (request) => {
     const user = await requireUser(ctx, request);
     const sub = await manageableSubscription(ctx, user, request.params.id);
     const row = await findDelivery(ctx.db, request.params.deliveryId);
@@ -34,7 +40,7 @@ export async function deliveryRoutes(app: FastifyInstance, ctx: HooksContext): P
     return { delivery: { ...deliveryView(row), body: row.body }, attempts: attempts.map(attemptView) };
   });
 
-  r.post('/api/webhooks/:id/deliveries/:deliveryId/redeliver', { schema: { params: DeliveryParams } }, async (request, reply) => {
+  r.post('/api/webhooks/:id/deliveries/:deliveryId/redeliver', { schema: { tags: ['webhooks'], summary: 'Send a delivery again (a new delivery with the same event)', params: DeliveryParams, response: { 202: Type.Object({ delivery: Delivery }) } } }, async (request, reply) => {
     const user = await requireUser(ctx, request);
     const sub = await manageableSubscription(ctx, user, request.params.id);
     const original = await findDelivery(ctx.db, request.params.deliveryId);

@@ -1,5 +1,5 @@
 // HTTP helpers shared by the hooks routes: the caller (console JWT as bearer or access cookie),
-// permission checks, cursors, and transactions that wake the outbox relay.
+// permission checks, and transactions that wake the outbox relay.
 import type { FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { ApiError } from '@docksphere/kit';
@@ -71,27 +71,6 @@ export async function allowed(ctx: HooksContext, check: () => Promise<boolean>):
     ctx.logger.error({ err: { message: (err as Error).message } }, 'permission check failed');
     throw new ApiError('UNAVAILABLE', 'cannot check permissions right now; try again');
   }
-}
-
-/** Cursors are opaque to clients: base64url of "<kind>:<position>". */
-export function encodeCursor(kind: string, position: number | string): string {
-  return Buffer.from(`${kind}:${position}`).toString('base64url');
-}
-
-export function decodeSeqCursor(kind: string, cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const m = new RegExp(`^${kind}:(\\d{1,18})$`).exec(text);
-  if (!m) throw new ApiError('BAD_REQUEST', 'invalid cursor');
-  return Number(m[1]);
-}
-
-export function decodeIdCursor(kind: string, cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const m = new RegExp(`^${kind}:([0-9a-f-]{36})$`).exec(text);
-  if (!m) throw new ApiError('BAD_REQUEST', 'invalid cursor');
-  return m[1];
 }
 
 /** Parses an ISO-8601 time from a query parameter. */

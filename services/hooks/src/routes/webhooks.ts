@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { appendToOutbox, newEvent } from '@docksphere/events';
-import { ApiError } from '@docksphere/kit';
+import { ApiError, PageOf, PageQuery, decodeCursor, pageOf } from '@docksphere/kit';
 import type { HooksContext } from '../context.ts';
 import type { ConsoleUser } from '../domain/console-auth.ts';
 import { SsrfGuard } from '../domain/ssrf-guard.ts';
@@ -20,7 +20,8 @@ import {
   updateSubscription,
   type SubscriptionRow,
 } from '../store/subscriptions.ts';
-import { allowed, decodeIdCursor, encodeCursor, inTransaction, requireUser } from './http.ts';
+import { allowed, inTransaction, requireUser } from './http.ts';
+import { Delivery, NoContent, Webhook } from './schemas.ts';
 
 // Repository names as in the OCI distribution spec (lowercase path components); a namespace is the first one.
 const REPOSITORY_PATTERN = '^[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*)*$';
@@ -55,9 +56,9 @@ const SubscriptionChange = Type.Object(
 const ListQuery = Type.Object({
   scope: Type.Optional(Scope),
   target: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-  cursor: Type.Optional(Type.String({ maxLength: 128 })),
+  ...PageQuery,
 });
+const MAX_PAGE = 200;
 export const SubscriptionId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }) });
 
 function newSigningSecret(): string {
@@ -100,7 +101,7 @@ function webhookActor(user: ConsoleUser, request: { ip: string; headers: Record<
 export async function webhookRoutes(app: FastifyInstance, ctx: HooksContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
-  r.post('/api/webhooks', { schema: { body: NewSubscription } }, async (request, reply) => {
+  r.post('/api/webhooks', { schema: { tags: ['webhooks'], summary: 'Subscribe a URL to the events of a repository, a namespace or the site; the signing secret is in this answer only', body: NewSubscription, response: { 201: Type.Object({ webhook: Webhook, secret: Type.String() }) } } }, async (request, reply) => {
     const user = await requireUser(ctx, request);
     const { scope, url, events } = request.body;
     const target = request.body.target ?? null;
@@ -134,25 +135,25 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HooksContext): Pr
     return reply.code(201).header('cache-control', 'no-store').send({ webhook: subscriptionView(sub), secret });
   });
 
-  r.get('/api/webhooks', { schema: { querystring: ListQuery } }, async (request) => {
+  r.get('/api/webhooks', { schema: { tags: ['webhooks'], summary: 'Webhooks of a repository or namespace the caller administers (site admins: all)', querystring: ListQuery, response: { 200: PageOf(Webhook) } } }, async (request) => {
     const user = await requireUser(ctx, request);
     const { scope, target } = request.query;
     if (!user.admin) {
       if (!scope || scope === 'site' || target === undefined) throw new ApiError('FORBIDDEN', 'only site admins list every webhook: give scope (repository or namespace) and target');
       if (!(await canManage(ctx, user, scope, target))) throw new ApiError('FORBIDDEN', `you do not administer ${scope} "${target}"`);
     }
-    const limit = request.query.limit ?? 50;
-    const rows = await listSubscriptions(ctx.db, { scope, target }, { limit, after: decodeIdCursor('w', request.query.cursor) });
-    const last = rows[rows.length - 1];
-    return { webhooks: rows.map(subscriptionView), next: rows.length === limit && last ? encodeCursor('w', last.id) : null };
+    const limit = Math.min(request.query.limit ?? 50, MAX_PAGE);
+    const [after] = decodeCursor(request.query.cursor, ['string']) ?? [];
+    const rows = await listSubscriptions(ctx.db, { scope, target }, { limit: limit + 1, after: after as string | undefined });
+    return pageOf(rows, limit, (w) => [w.id], subscriptionView);
   });
 
-  r.get('/api/webhooks/:id', { schema: { params: SubscriptionId } }, async (request) => {
+  r.get('/api/webhooks/:id', { schema: { tags: ['webhooks'], summary: 'One webhook', params: SubscriptionId, response: { 200: Type.Object({ webhook: Webhook }) } } }, async (request) => {
     const user = await requireUser(ctx, request);
     return { webhook: subscriptionView(await manageableSubscription(ctx, user, request.params.id)) };
   });
 
-  r.patch('/api/webhooks/:id', { schema: { params: SubscriptionId, body: SubscriptionChange } }, async (request) => {
+  r.patch('/api/webhooks/:id', { schema: { tags: ['webhooks'], summary: 'Change a webhook; rotateSecret answers a new secret (shown once)', params: SubscriptionId, body: SubscriptionChange, response: { 200: Type.Object({ webhook: Webhook, secret: Type.Optional(Type.String()) }) } } }, async (request) => {
     const user = await requireUser(ctx, request);
     const sub = await manageableSubscription(ctx, user, request.params.id);
     const change = request.body;
@@ -176,17 +177,17 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HooksContext): Pr
     return { webhook: subscriptionView(updated), ...(secret ? { secret } : {}) };
   });
 
-  r.delete('/api/webhooks/:id', { schema: { params: SubscriptionId } }, async (request, reply) => {
+  r.delete('/api/webhooks/:id', { schema: { tags: ['webhooks'], summary: 'Delete a webhook', params: SubscriptionId, response: { 204: NoContent } } }, async (request, reply) => {
     const user = await requireUser(ctx, request);
     const sub = await manageableSubscription(ctx, user, request.params.id);
     await inTransaction(ctx, async (trx) => {
       if (!(await deleteSubscription(trx, sub.id))) throw new ApiError('NOT_FOUND', 'no such webhook');
       await appendToOutbox(trx, 'audit', [newEvent('hooks.webhook.deleted', webhookActor(user, request), { subscriptionId: sub.id, scope: sub.scope, target: sub.target ?? undefined, url: sub.url })]);
     });
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
-  r.post('/api/webhooks/:id/ping', { schema: { params: SubscriptionId } }, async (request, reply) => {
+  r.post('/api/webhooks/:id/ping', { schema: { tags: ['webhooks'], summary: 'Queue a ping delivery to test the endpoint', params: SubscriptionId, response: { 202: Type.Object({ delivery: Delivery }) } } }, async (request, reply) => {
     const user = await requireUser(ctx, request);
     const sub = await manageableSubscription(ctx, user, request.params.id);
     const payload = pingPayload(sub, { subject: `user:${user.id}`, name: user.username });

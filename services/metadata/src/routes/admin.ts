@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiError } from '@docksphere/kit';
 import type { MetadataContext } from '../context.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import { removeUser } from '../domain/users.ts';
 import { findNamespace, listOrganizations, type NamespaceRow } from '../store/namespaces.ts';
 import { listRepositories } from '../store/repositories.ts';

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { MetadataContext } from '../context.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import { listRepositories } from '../store/repositories.ts';
 import { listTeams } from '../store/teams.ts';
 import { recentPushes } from '../store/registry-view.ts';

@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { ApiError } from '@docksphere/kit';
 import type { MetadataContext } from '../context.ts';
 import { renderMarkdown } from '../domain/markdown.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import { appendRepositoryDoc, currentRepositoryDoc, listRepositoryDocVersions, repositoryDocVersion, type DocVersionRow } from '../store/documents.ts';
 import { ErrorReply, PageOf, PageQuery, inTransaction, iso, requireUser, viewerOf } from './http.ts';
 import { RepositoryName, RepositoryParams, readableRepository } from './repositories.ts';

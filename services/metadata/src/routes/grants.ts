@@ -8,7 +8,7 @@ import { Type } from 'typebox';
 import { ApiError } from '@docksphere/kit';
 import type { MetadataContext } from '../context.ts';
 import { parseGrantPattern } from '../domain/names.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import { deleteGrant, listGrants, upsertPatternGrant, upsertRepositoryGrant, type GrantListRow } from '../store/grants.ts';
 import { findTeam } from '../store/teams.ts';
 import { findUserByUsername } from '../store/users.ts';

@@ -91,16 +91,7 @@ export async function inTransaction<T>(ctx: MetadataContext, viewer: Viewer, fn:
   return result;
 }
 
-/** ?limit=&cursor= of every list. */
-export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'page size (at most METADATA_MAX_PAGE_SIZE)' })),
-  cursor: Type.Optional(Type.String({ maxLength: 2048, description: 'nextCursor of the previous page' })),
-};
-
-/** The page envelope of a list of `item`. */
-export function PageOf<T extends ReturnType<typeof Type.Object>>(item: T) {
-  return Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
-}
+export { PageOf, PageQuery } from '@docksphere/kit';
 
 export const ErrorReply = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }) });
 

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { ApiError } from '@docksphere/kit';
 import type { MetadataContext } from '../context.ts';
 import { NAMESPACE_PATTERN, namespaceProblem } from '../domain/names.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import type { Viewer } from '../domain/viewer.ts';
 import { deleteNamespace, findNamespace, insertOrganization, listOrganizations, updateOrganization, type NamespaceRow, type OrganizationListRow } from '../store/namespaces.ts';
 import { countOwners, listOrgMembers, removeOrgMember, setOrgMember } from '../store/members.ts';

@@ -31,6 +31,9 @@ function profileJson(user: UserRow) {
   };
 }
 
+/** The avatar formats (the plugin parses these bodies as raw bytes). */
+export const AVATAR_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+
 export async function profileRoutes(app: FastifyInstance, ctx: MetadataContext): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -67,6 +70,9 @@ export async function profileRoutes(app: FastifyInstance, ctx: MetadataContext):
       schema: {
         tags: ['profiles'],
         summary: 'Upload an avatar: the raw image as the body, Content-Type image/png, image/jpeg, image/gif or image/webp (size bounded by METADATA_MAX_AVATAR_BYTES)',
+        consumes: AVATAR_TYPES,
+        // Any bytes pass the schema: the route checks them against the declared type.
+        body: Type.Unsafe<Buffer>({ description: 'the image file' }),
         response: { 200: Me, 400: ErrorReply, 413: ErrorReply, 415: ErrorReply },
       },
     },
@@ -96,7 +102,7 @@ export async function profileRoutes(app: FastifyInstance, ctx: MetadataContext):
     return profileJson(user);
   });
 
-  r.get('/api/users/:username/avatar', { schema: { tags: ['profiles'], summary: 'A user\'s avatar image', params: Type.Object({ username: NamespaceName }) } }, async (request, reply) => {
+  r.get('/api/users/:username/avatar', { schema: { tags: ['profiles'], summary: 'A user\'s avatar image', params: Type.Object({ username: NamespaceName }), produces: AVATAR_TYPES, response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'the image, with its type in Content-Type' }) } } }, async (request, reply) => {
     const avatar = await getAvatar(ctx.db, request.params.username);
     if (!avatar) throw new ApiError('NOT_FOUND', 'no avatar');
     // The type was checked against the bytes on upload; nosniff keeps browsers from guessing otherwise.

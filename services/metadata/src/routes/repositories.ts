@@ -7,7 +7,7 @@ import { ApiError } from '@docksphere/kit';
 import type { MetadataContext } from '../context.ts';
 import { atLeast } from '../domain/levels.ts';
 import { repositoryNameProblem, splitRepositoryName } from '../domain/names.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import { notFound, permissionOn, requireRepository, type RepositoryPermission } from '../domain/permissions.ts';
 import { createRepository, removeRepository, transferRepository } from '../domain/repositories.ts';
 import type { Viewer } from '../domain/viewer.ts';

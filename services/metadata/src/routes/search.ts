@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { MetadataContext } from '../context.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import { searchRepositories } from '../store/repositories.ts';
 import { ErrorReply, PageOf, PageQuery, viewerOf } from './http.ts';
 import { Repository, repositoryJson } from './repositories.ts';

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { MetadataContext } from '../context.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import { listTags, tagHistory } from '../store/registry-view.ts';
 import { ErrorReply, PageOf, PageQuery, iso, viewerOf } from './http.ts';
 import { RepositoryName, RepositoryParams, readableRepository } from './repositories.ts';

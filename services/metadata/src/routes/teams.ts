@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { ApiError } from '@docksphere/kit';
 import type { MetadataContext } from '../context.ts';
 import { NAMESPACE_PATTERN } from '../domain/names.ts';
-import { decodeCursor, pageLimit, pageOf } from '../domain/pagination.ts';
+import { decodeCursor, pageLimit, pageOf } from '@docksphere/kit';
 import type { Viewer } from '../domain/viewer.ts';
 import { deleteTeam, findTeam, insertTeam, listTeamMembers, listTeams, removeTeamMember, setTeamMember, teamRoleOf, updateTeam, type TeamRow } from '../store/teams.ts';
 import { setOrgMember } from '../store/members.ts';

@@ -1,6 +1,8 @@
-// Cursor pagination for every /api list: an opaque cursor naming the last item's sort key, so a
-// page never skips or repeats rows when others are inserted meanwhile.
-import { ApiError } from '@docksphere/kit';
+// Cursor pagination, one format for every platform API list: `?limit=&cursor=` in, a page
+// `{ items, nextCursor }` out. The cursor is opaque to clients (base64url of a JSON array naming the
+// last item's sort key), so a page never skips or repeats rows when others are inserted meanwhile.
+import { Type, type TSchema } from 'typebox';
+import { ApiError } from './errors.ts';
 
 export interface Page<T> {
   items: T[];
@@ -41,4 +43,18 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 export function pageLimit(limit: number | undefined, max: number): number {
   return Math.min(limit ?? Math.min(DEFAULT_PAGE_SIZE, max), max);
+}
+
+/** ?limit=&cursor= of every list. */
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'page size (each list has its own maximum and default)' })),
+  cursor: Type.Optional(Type.String({ maxLength: MAX_CURSOR_LENGTH, description: 'the nextCursor of the previous page' })),
+};
+
+/** The page envelope of a list of `item`. */
+export function PageOf<T extends TSchema>(item: T) {
+  return Type.Object({
+    items: Type.Array(item),
+    nextCursor: Type.Optional(Type.String({ description: 'pass as ?cursor= for the next page; absent on the last page' })),
+  });
 }
