@@ -280,7 +280,7 @@ describe.skipIf(!available)('deployment: the image, one container, Compose', () 
     const token = session.json.accessToken as string;
     const entry = await waitUntil('the push in the audit trail', async () => {
       const r = await callApi(`http://${host}`, 'GET', '/api/audit/entries?repository=admin/through-compose', undefined, token);
-      return r.status === 200 && (r.json.entries as { action: string; target: string }[]).some((e) => e.action === 'registry.manifest.pushed' && e.target === 'admin/through-compose:v1');
+      return r.status === 200 && (r.json.items as { action: string; target: string }[]).some((e) => e.action === 'registry.manifest.pushed' && e.target === 'admin/through-compose:v1');
     }, { timeoutMs: 60_000, intervalMs: 1_000 }).then(() => true);
     expect(entry).toBe(true);
   });
