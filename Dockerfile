@@ -40,6 +40,6 @@ RUN ln -s /app/apps/all-in-one/bin/docksphere /usr/local/bin/docksphere
 USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 5000
-HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["docksphere", "healthcheck"]
+HEALTHCHECK --interval=15s --timeout=20s --start-period=60s --retries=5 CMD ["docksphere", "healthcheck"]
 ENTRYPOINT ["docksphere"]
 CMD ["all-in-one"]
