@@ -36,6 +36,8 @@ COPY --from=build /src/services/registry/dist ./services/registry/dist
 COPY --from=build /src/services/auth/dist ./services/auth/dist
 COPY --from=build /src/services/metadata/dist ./services/metadata/dist
 COPY --from=build /src/services/hooks/dist ./services/hooks/dist
+# The web console's static export, served by the all-in-one (apps/web/out beside apps/all-in-one).
+COPY --from=build /src/apps/web/out ./apps/web/out
 RUN ln -s /app/apps/all-in-one/bin/docksphere /usr/local/bin/docksphere
 USER 10001:10001
 VOLUME ["/data"]

@@ -16,8 +16,11 @@ import { repoRoot } from './harness/paths.ts';
 import { run, runOk } from './harness/run.ts';
 import { buildTestImage, docker, imageLayers, removeImages, type TestImage } from './harness/test-image.ts';
 
+// Opt-in (E2E_DEPLOY=1) for now: a cold run (debootstrap, stand-ins, the image with the console's
+// next build) takes 15+ minutes of the CI budget on a loaded machine; see e2e/README.md.
+const enabled = process.env.E2E_DEPLOY === '1';
 const available = hasCommand('docker') && hasCommand('debootstrap') && hasCommand('docker-compose');
-if (!available && process.env.CI === 'true') throw new Error('the deployment suite needs docker, debootstrap and docker-compose (infra/install-system-deps.sh)');
+if (enabled && !available && process.env.CI === 'true') throw new Error('the deployment suite needs docker, debootstrap and docker-compose (infra/install-system-deps.sh)');
 
 const id = randomBytes(4).toString('hex');
 const IMAGE = `docksphere-e2e/docksphere:${id}`;
@@ -72,7 +75,7 @@ function hostAddress(): string {
   throw new Error('no non-loopback IPv4 address on this machine for the TLS test');
 }
 
-describe.skipIf(!available)('deployment: the image, one container, Compose', () => {
+describe.skipIf(!enabled || !available)('deployment: the image, one container, Compose', () => {
   let testImage: TestImage;
 
   beforeAll(async () => {
@@ -214,6 +217,7 @@ describe.skipIf(!available)('deployment: the image, one container, Compose', () 
     const signingKey = path.join(project, 'secrets/signing-key.pem');
     await runOk('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', signingKey]);
     chmodSync(signingKey, 0o644);
+    writeFileSync(path.join(project, 'secrets/secrets.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o644 });
     const env = readFileSync(path.join(repoRoot, '.env.example'), 'utf8')
       .replace(/^PUBLIC_URL=.*$/m, `PUBLIC_URL=http://${host}`)
       .replace(/^DOCKSPHERE_HTTP_ADDRESS=.*$/m, 'DOCKSPHERE_HTTP_ADDRESS=127.0.0.1')

@@ -2,9 +2,14 @@
 // with the same keys, see config-file.ts), typed, with its default. Each service takes its own
 // section; README's configuration table lists these same variables.
 import path from 'node:path';
+import type { SecretsConfig } from './secret-box.ts';
 import { ConfigError, describeSetting, resolveSettings, type Env } from './config-file.ts';
 
 export { ConfigError, SECRET_VARIABLES, configFilePath } from './config-file.ts';
+
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : path.resolve(value);
+}
 
 function read(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -39,6 +44,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Shared secret for /internal/* calls between services. */
   internalSecret: string | undefined;
+  /** The web console's built files (apps/web/out); unset means the all-in-one's own copy. */
+  webDir: string | undefined;
   /** Serve HTTPS with this certificate and key (PEM files, reloaded when they change); unset: plain HTTP. */
   tls: TlsFiles | undefined;
 }
@@ -198,6 +205,8 @@ export interface DockSphereConfig {
   metadata: MetadataConfig;
   hooks: HooksConfig;
   dataDir: string;
+  /** Key(s) that encrypt TOTP seeds and webhook signing secrets at rest (see SecretBox). */
+  secrets: SecretsConfig;
 }
 
 export interface LoadConfigOptions {
@@ -242,12 +251,18 @@ function configFromSettings(env: Env): DockSphereConfig {
   if (!(pullEventSampleRate >= 0 && pullEventSampleRate <= 1)) throw new ConfigError(`${describeSetting(env, 'PULL_EVENT_SAMPLE_RATE')} must be between 0 and 1, got "${sampleRaw}"`);
   return {
     dataDir,
+    secrets: {
+      // SECRETS_KEY_FILE (one key a line) is read into SECRETS_KEY by config-file.ts.
+      keys: read(env, 'SECRETS_KEY'),
+      generatedKeyFile: path.join(dataDir, 'secrets.key'),
+    },
     server: {
       host,
       port,
       publicUrl,
       logLevel: read(env, 'LOG_LEVEL') ?? 'info',
       internalSecret: read(env, 'INTERNAL_SECRET'),
+      webDir: optionalPath(read(env, 'WEB_DIR')),
       tls,
     },
     database: { url: read(env, 'DATABASE_URL'), dataDir: path.resolve(read(env, 'PGLITE_DIR') ?? path.join(dataDir, 'pglite')), pgliteRelaxedDurability: bool(env, 'PGLITE_RELAXED_DURABILITY', true) },

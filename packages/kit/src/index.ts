@@ -7,3 +7,4 @@ export * from './process.ts';
 export * from './openapi.ts';
 export * from './health.ts';
 export * from './pagination.ts';
+export * from './secret-box.ts';
