@@ -131,7 +131,20 @@ export interface AuthConfig {
   /** Cookies get the Secure flag; default on when publicUrl is https. */
   secureCookies: boolean;
   resetTtlSeconds: number;
-  rateLimit: { loginPerIpPerMinute: number; loginPerAccountPerMinute: number; tokenPerIpPerMinute: number; resetPerIpPerHour: number; failuresBeforeDelay: number };
+  rateLimit: {
+    /** Console login attempts per address per minute. */
+    loginPerIpPerMinute: number;
+    /** Failed logins per account per minute, from all addresses, before the account guard starts. */
+    loginPerAccountPerMinute: number;
+    /** How long the account guard lasts: addresses that failed on the account are refused meanwhile. */
+    accountGuardSeconds: number;
+    /** Failed credential checks per address per minute, on any account and channel. */
+    failuresPerIpPerMinute: number;
+    /** Tokens issued per address per minute (successes and anonymous requests; failures count apart). */
+    tokenPerIpPerMinute: number;
+    resetPerIpPerHour: number;
+    failuresBeforeDelay: number;
+  };
   ldap: {
     url: string | undefined;
     /** DN of the user to bind as, with {username} replaced (escaped), e.g. uid={username},ou=people,dc=example,dc=org. */
@@ -373,7 +386,10 @@ function loadAuthConfig(env: Env, dataDir: string, publicUrl: string): AuthConfi
     rateLimit: {
       loginPerIpPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_IP', 30),
       loginPerAccountPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_ACCOUNT', 10),
-      tokenPerIpPerMinute: int(env, 'RATE_LIMIT_TOKEN_PER_IP', 600),
+      accountGuardSeconds: int(env, 'LOGIN_ACCOUNT_GUARD_SECONDS', 900),
+      failuresPerIpPerMinute: int(env, 'RATE_LIMIT_FAILURES_PER_IP', 30),
+      // Generous: clients that fetch a token per request (no token cache) must never be refused.
+      tokenPerIpPerMinute: int(env, 'RATE_LIMIT_TOKEN_PER_IP', 6000),
       resetPerIpPerHour: int(env, 'RATE_LIMIT_RESET_PER_IP', 10),
       failuresBeforeDelay: int(env, 'LOGIN_FAILURES_BEFORE_DELAY', 5),
     },
