@@ -5,6 +5,7 @@ import type { CachePeriods } from './cache-periods.ts';
 import type { Kysely } from '@docksphere/db';
 import { newEvent, type Actor, type DomainEvent } from '@docksphere/events';
 import { RegistryError, digestOf, parseManifest, type ParsedDigest, type ParsedManifest, type Reference } from '@docksphere/oci';
+import * as referenceStore from '../store/references.ts';
 import * as sql from '../store/registry-store.ts';
 import type { StoredManifest } from '../store/registry-store.ts';
 import { notifyCacheChange, type CacheChange, type CacheInvalidationListener } from './cache-invalidation.ts';
@@ -249,14 +250,6 @@ export class ManifestService {
       throw new RegistryError('DIGEST_INVALID', 'the manifest body does not match the digest in the URL', { expected: reference.digest.digest, actual: digest });
     }
     const refs = references(m);
-    const [missingBlobs, missingManifests] = await Promise.all([
-      sql.missingBlobs(this.deps.db, repository, refs.blobs),
-      sql.missingManifests(this.deps.db, repository, refs.manifests),
-    ]);
-    const missing = [...missingBlobs, ...missingManifests];
-    if (missing.length > 0) {
-      throw new RegistryErrors(missing.map((d) => new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${d}, which is not in repository ${repository}`, { digest: d })));
-    }
     const tag = reference.kind === 'tag' ? reference.tag : undefined;
     const event = newEvent('registry.manifest.pushed', actor, {
       repository,
@@ -269,6 +262,14 @@ export class ManifestService {
       ...summarizeManifest(m, body.byteLength),
     });
     await this.deps.db.transaction().execute(async (trx) => {
+      // Checked and recorded under the references' shared locks, in the transaction that stores the
+      // manifest: a GC sweep of any of them waits for this commit and then sees the reference.
+      const check = await referenceStore.checkManifestReferences(trx, repository, refs.blobs, refs.manifests);
+      const missing = [...check.missingBlobs, ...check.missingManifests];
+      if (missing.length > 0) {
+        throw new RegistryErrors(missing.map((d) => new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${d}, which is not in repository ${repository}`, { digest: d })));
+      }
+      await referenceStore.lockKeys(trx, [referenceStore.manifestLockKey(repository, digest)], 'shared');
       await sql.insertManifest(trx, {
         repository,
         digest,
@@ -279,6 +280,7 @@ export class ManifestService {
         artifactType: m.artifactType,
         annotations: m.annotations,
       });
+      await referenceStore.recordManifestReferences(trx, repository, digest, refs.blobs, refs.manifests);
       if (tag !== undefined) {
         const previous = await sql.moveTag(trx, repository, tag, digest, actor.subject);
         if (previous !== digest) await this.#announce(trx, { repository, kind: 'tag', key: tag });
@@ -297,6 +299,7 @@ export class ManifestService {
   async deleteByDigest(repository: string, digest: ParsedDigest, actor: Actor): Promise<void> {
     const events: DomainEvent[] = [];
     await this.deps.db.transaction().execute(async (trx) => {
+      await referenceStore.refreshLinksOfManifest(trx, repository, digest.digest);
       const tags = await sql.deleteManifest(trx, repository, digest.digest, actor.subject);
       if (tags === undefined) throw new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { digest: digest.digest });
       for (const tag of tags) events.push(newEvent('registry.tag.deleted', actor, { repository, tag, digest: digest.digest }));

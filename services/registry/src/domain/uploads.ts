@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Kysely } from '@docksphere/db';
 import { RegistryError, type ParsedDigest } from '@docksphere/oci';
 import type { BlobStore, ByteRange } from '@docksphere/storage';
+import * as refs from '../store/references.ts';
 import * as sql from '../store/registry-store.ts';
 import { BodyBatches } from './body-batches.ts';
 import { openHashSession, type HashSession } from './hash-sessions.ts';
@@ -93,8 +94,12 @@ export class UploadSessions {
         await this.#discard(repository, id);
         throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.digest, size: finalSize });
       }
+      // The blob row is claimed (revived if a GC run had marked it) before the bytes land, and GC
+      // leaves a digest alone while an upload row names it; the link commits once the bytes are in.
+      await this.deps.db.transaction().execute((trx) => refs.beginBlobCommit(trx, id, digest.digest, finalSize));
       await this.deps.store.commitUpload(id, digest.digest, finalSize);
       await this.deps.db.transaction().execute(async (trx) => {
+        await refs.finishBlobCommit(trx, digest.digest, finalSize);
         await sql.linkBlob(trx, repository, digest.digest, finalSize);
         await sql.deleteUpload(trx, id, repository);
       });

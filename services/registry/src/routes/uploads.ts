@@ -59,10 +59,13 @@ async function tryMount(ctx: RegistryContext, request: FastifyRequest, principal
   if (!source) return undefined;
   const found = source;
   const event = newEvent('registry.blob.mounted', actorOf(principal, request), { repository: name, digest: digest.digest, from: found.repository });
-  await ctx.deps.db.transaction().execute(async (trx) => {
-    await sql.linkBlob(trx, name, digest.digest, found.size);
+  const mounted = await ctx.deps.db.transaction().execute(async (trx) => {
+    if (!(await sql.mountBlob(trx, name, digest.digest, found.size))) return false;
     await sql.writeEvents(trx, [event]);
+    return true;
   });
+  // A blob a GC run is deleting cannot be mounted: the client uploads it (202).
+  if (!mounted) return undefined;
   ctx.blobs.remember(name, digest.digest, found.size);
   ctx.deps.onEventsWritten?.();
   return digest.digest;

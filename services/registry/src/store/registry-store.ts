@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Transaction } from '@docksphere/db';
 import { appendToOutbox, type DomainEvent } from '@docksphere/events';
 import { REGISTRY_SCHEMA } from './migrations/index.ts';
+import { reviveForMount } from './references.ts';
 
 type Db = Kysely<any> | Transaction<any>;
 
@@ -78,27 +79,29 @@ export async function linkedBlobSize(db: Db, repository: string, digest: string)
   return row === undefined ? undefined : Number(row.size);
 }
 
+/**
+ * Links a blob to the repository (a re-link counts as fresh for GC's grace period). The blob's row
+ * must exist: call under the digest's shared lock, after finishBlobCommit or reviveForMount.
+ */
 export async function linkBlob(db: Db, repository: string, digest: string, size: number): Promise<void> {
   await ensureRepository(db, repository);
   await r(db)
     .insertInto('repository_blobs')
     .values({ repository, digest, size })
-    .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
+    .onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet({ linked_at: sql`now()` }))
     .execute();
+}
+
+/** Links a blob another repository holds, unless a GC run is deleting it (then false, nothing changed). */
+export async function mountBlob(trx: Transaction<any>, repository: string, digest: string, size: number): Promise<boolean> {
+  if (!(await reviveForMount(trx, digest))) return false;
+  await linkBlob(trx, repository, digest, size);
+  return true;
 }
 
 export async function unlinkBlob(db: Db, repository: string, digest: string): Promise<boolean> {
   const res = await r(db).deleteFrom('repository_blobs').where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
-}
-
-/** The digests among `digests` that are NOT linked to the repository. */
-export async function missingBlobs(db: Db, repository: string, digests: readonly string[]): Promise<string[]> {
-  if (digests.length === 0) return [];
-  const unique = [...new Set(digests)];
-  const rows = await r(db).selectFrom('repository_blobs').select('digest').where('repository', '=', repository).where('digest', 'in', unique).execute();
-  const found = new Set(rows.map((x: { digest: string }) => x.digest));
-  return unique.filter((d) => !found.has(d));
 }
 
 /** A repository, among `candidates`, that has the blob linked (for mounts without `from`). */
@@ -128,15 +131,6 @@ export async function getManifest(db: Db, repository: string, digest: string): P
 export async function resolveTag(db: Db, repository: string, tag: string): Promise<string | undefined> {
   const row = await r(db).selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag).executeTakeFirst();
   return row?.digest as string | undefined;
-}
-
-/** The digests among `digests` that are not manifests of the repository. */
-export async function missingManifests(db: Db, repository: string, digests: readonly string[]): Promise<string[]> {
-  if (digests.length === 0) return [];
-  const unique = [...new Set(digests)];
-  const rows = await r(db).selectFrom('manifests').select('digest').where('repository', '=', repository).where('digest', 'in', unique).execute();
-  const found = new Set(rows.map((x: { digest: string }) => x.digest));
-  return unique.filter((d) => !found.has(d));
 }
 
 export async function insertManifest(trx: Db, m: ManifestRecord): Promise<void> {
