@@ -10,6 +10,7 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
 const stages = [
   ['typecheck', bin('tsc'), ['-p', 'tsconfig.json']],
+  ['typecheck (web console)', bin('tsc'), ['-p', 'apps/web/tsconfig.json']],
   ['lint', bin('eslint'), ['.']],
   ['build', process.execPath, ['scripts/build.mjs']],
   ['unit and integration', bin('vitest'), ['run']],

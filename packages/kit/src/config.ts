@@ -7,6 +7,10 @@ import { ConfigError, describeSetting, resolveSettings, type Env } from './confi
 
 export { ConfigError, SECRET_VARIABLES, configFilePath } from './config-file.ts';
 
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : path.resolve(value);
+}
+
 function read(env: Env, name: string): string | undefined {
   const v = env[name];
   return v === undefined || v === '' ? undefined : v;
@@ -40,6 +44,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Shared secret for /internal/* calls between services. */
   internalSecret: string | undefined;
+  /** The web console's built files (apps/web/out); unset means the all-in-one's own copy. */
+  webDir: string | undefined;
   /** Serve HTTPS with this certificate and key (PEM files, reloaded when they change); unset: plain HTTP. */
   tls: TlsFiles | undefined;
 }
@@ -256,6 +262,7 @@ function configFromSettings(env: Env): DockSphereConfig {
       publicUrl,
       logLevel: read(env, 'LOG_LEVEL') ?? 'info',
       internalSecret: read(env, 'INTERNAL_SECRET'),
+      webDir: optionalPath(read(env, 'WEB_DIR')),
       tls,
     },
     database: { url: read(env, 'DATABASE_URL'), dataDir: path.resolve(read(env, 'PGLITE_DIR') ?? path.join(dataDir, 'pglite')), pgliteRelaxedDurability: bool(env, 'PGLITE_RELAXED_DURABILITY', true) },
