@@ -65,7 +65,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
           publicKeyFile: auth.publicKeyFile,
         });
 
-  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors, tls: config.server.tls });
+  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors, server: config.server });
   // Collects the route schemas of every service mounted below into one document (/api/openapi.json).
   await registerOpenApi(app);
   // The token service asks metadata's permission model in-process (no /internal HTTP hop).

@@ -23,6 +23,8 @@ const STALE_GRACE_FACTOR = 2;
 export interface PushResult {
   digest: string;
   subject: string | undefined;
+  /** Every tag now pointing at the manifest by this push (the reference's and the `?tag=` ones). */
+  tags: string[];
 }
 
 export interface ManifestServiceDeps {
@@ -239,8 +241,11 @@ export class ManifestService {
     refresh.catch(() => undefined);
   }
 
-  /** Validates and stores a pushed manifest, moving the tag if the reference is one. */
-  async push(repository: string, reference: Reference, body: Uint8Array, contentType: string | undefined, actor: Actor): Promise<PushResult> {
+  /**
+   * Validates and stores a pushed manifest, moving the tag if the reference is one and every tag of
+   * `extraTags` (distribution-spec's `?tag=` parameters), all in one transaction.
+   */
+  async push(repository: string, reference: Reference, body: Uint8Array, contentType: string | undefined, actor: Actor, extraTags: readonly string[] = []): Promise<PushResult> {
     if (body.byteLength > this.deps.maxManifestBytes) throw tooLarge(body.byteLength, this.deps.maxManifestBytes);
     const check = parseManifest(body, contentType);
     if (!check.ok) throw check.error;
@@ -250,17 +255,20 @@ export class ManifestService {
       throw new RegistryError('DIGEST_INVALID', 'the manifest body does not match the digest in the URL', { expected: reference.digest.digest, actual: digest });
     }
     const refs = references(m);
-    const tag = reference.kind === 'tag' ? reference.tag : undefined;
-    const event = newEvent('registry.manifest.pushed', actor, {
-      repository,
-      digest,
-      mediaType: m.mediaType,
-      size: body.byteLength,
-      tag,
-      subject: m.subject?.digest,
-      artifactType: m.artifactType,
-      ...summarizeManifest(m, body.byteLength),
-    });
+    const tags = [...new Set([...(reference.kind === 'tag' ? [reference.tag] : []), ...extraTags])];
+    const pushed = (tag: string | undefined) =>
+      newEvent('registry.manifest.pushed', actor, {
+        repository,
+        digest,
+        mediaType: m.mediaType,
+        size: body.byteLength,
+        tag,
+        subject: m.subject?.digest,
+        artifactType: m.artifactType,
+        ...summarizeManifest(m, body.byteLength),
+      });
+    // One pushed event per tag applied (the payload names one tag), or one untagged.
+    const events = tags.length === 0 ? [pushed(undefined)] : tags.map((tag) => pushed(tag));
     await this.deps.db.transaction().execute(async (trx) => {
       // Checked and recorded under the references' shared locks, in the transaction that stores the
       // manifest: a GC sweep of any of them waits for this commit and then sees the reference.
@@ -281,19 +289,18 @@ export class ManifestService {
         annotations: m.annotations,
       });
       await referenceStore.recordManifestReferences(trx, repository, digest, refs.blobs, refs.manifests);
-      if (tag !== undefined) {
+      // Sorted, so two pushes naming the same tags take the tags' locks in the same order.
+      for (const tag of [...tags].sort()) {
         const previous = await sql.moveTag(trx, repository, tag, digest, actor.subject);
         if (previous !== digest) await this.#announce(trx, { repository, kind: 'tag', key: tag });
       }
-      await sql.writeEvents(trx, [event]);
+      await sql.writeEvents(trx, events);
     });
     this.#wrote();
-    if (tag !== undefined) {
-      this.#rememberTag(repository, tag, digest);
-      this.#tagLists.delete(repository);
-    }
+    for (const tag of tags) this.#rememberTag(repository, tag, digest);
+    if (tags.length > 0) this.#tagLists.delete(repository);
     this.deps.onEventsWritten?.();
-    return { digest, subject: m.subject?.digest };
+    return { digest, subject: m.subject?.digest, tags };
   }
 
   async deleteByDigest(repository: string, digest: ParsedDigest, actor: Actor): Promise<void> {
