@@ -7,5 +7,6 @@ export * from './process.ts';
 export * from './authn.ts';
 export * from './lifecycle.ts';
 export * from './openapi.ts';
+export * from './health.ts';
 export * from './pagination.ts';
 export * from './secret-box.ts';

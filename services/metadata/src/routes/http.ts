@@ -1,7 +1,6 @@
 // HTTP helpers shared by the metadata routes: who is calling (from the shared auth layer),
 // transactions that write events, pagination params.
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import type { Kysely, Transaction } from '@docksphere/db';
 import { appendToOutbox, newEvent, type Actor, type EventPayloads, type EventType } from '@docksphere/events';
 import { ApiError, requireScope } from '@docksphere/kit';
@@ -69,7 +68,7 @@ export async function inTransaction<T>(ctx: MetadataContext, viewer: Viewer, fn:
 
 export { PageOf, PageQuery } from '@docksphere/kit';
 
-export const ErrorReply = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }) });
+export { ErrorBody as ErrorReply } from '@docksphere/kit';
 
 export function iso(d: Date | string | null | undefined): string | null {
   if (d === null || d === undefined) return null;
