@@ -99,7 +99,7 @@ export function registerAdmin(program: Command): void {
       const opts = options<Filters & { limit: string }>(cmd);
       const { client } = openSession(opts);
       const rows = (await collect((cursor) => client.GET('/api/audit/entries', { params: { query: { ...query(opts), cursor } as never } }), Math.max(1, Number(opts.limit) || 100) + 1000)).slice(0, Math.max(1, Number(opts.limit) || 100));
-      await printList(rows as Row[], [{ header: 'TIME', value: (r) => r.at ?? r.occurredAt ?? r.createdAt ?? '' }, { header: 'ACTOR', value: (r) => r.actor ?? '' }, { header: 'ACTION', value: (r) => r.action }, { header: 'TARGET', value: (r) => r.repository ?? r.target ?? r.namespace ?? '' }], opts);
+      await printList(rows as Row[], [{ header: 'TIME', value: (r) => r.occurredAt }, { header: 'ACTOR', value: (r) => (r.actor as { name?: string } | null)?.name ?? '' }, { header: 'ACTION', value: (r) => r.action }, { header: 'TARGET', value: (r) => r.repository ?? r.target ?? r.namespace ?? '' }, { header: 'SEQ', value: (r) => r.seq }], opts);
     }),
     ['docksphere audit ls --repository acme/api --since 2026-01-01T00:00:00Z'],
   );

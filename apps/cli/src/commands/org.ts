@@ -148,7 +148,7 @@ export function registerOrg(program: Command): void {
         ? await unwrap(client.GET('/api/repositories/{repository}/grants', { params: { path: { repository: target } } }))
         : await unwrap(client.GET('/api/orgs/{org}/grants', { params: { path: { org: target } } }));
       const rows = ((reply as { items?: unknown[]; grants?: unknown[] }).items ?? (reply as { grants?: unknown[] }).grants ?? []) as Record<string, unknown>[];
-      await printList(rows, [{ header: 'ID', value: (r) => r.id }, { header: 'USER', value: (r) => r.user ?? '' }, { header: 'TEAM', value: (r) => r.team ?? '' }, { header: 'PATTERN', value: (r) => r.pattern ?? '' }, { header: 'LEVEL', value: (r) => r.level }], opts);
+      await printList(rows, [{ header: 'ID', value: (r) => r.id }, { header: 'KIND', value: (r) => (r.grantee as { kind?: string } | undefined)?.kind ?? (r.team ? 'team' : 'user') }, { header: 'GRANTEE', value: (r) => (r.grantee as { name?: string } | undefined)?.name ?? r.team ?? r.user ?? '' }, { header: 'PATTERN', value: (r) => r.pattern ?? r.repository ?? '' }, { header: 'LEVEL', value: (r) => r.level }], opts);
     }),
     ['docksphere grant ls acme/api', 'docksphere grant ls acme'],
   );

@@ -123,7 +123,7 @@ export function registerRepo(program: Command): void {
       const rows = await collect((cursor) => client.GET('/api/repositories/{repository}/tags', { params: { path: { repository: repoName(name) }, query: { cursor } } }));
       await printList(rows, [{ header: 'TAG', value: (r) => r.tag }, { header: 'DIGEST', value: (r) => r.digest }, { header: 'SIZE', value: (r) => r.totalSize ?? '' }, { header: 'PLATFORMS', value: (r) => r.platforms }, { header: 'PUSHED', value: (r) => r.pushedAt }, { header: 'BY', value: (r) => r.pushedBy }], opts);
     }),
-    ['docksphere tag ls acme/api', 'docksphere tag ls acme/api --jq ".[].name"'],
+    ['docksphere tag ls acme/api', 'docksphere tag ls acme/api --jq ".[].tag"'],
   );
   examples(
     withOutput(tag.command('view').description('layers, sizes, platforms, config and referrers of a tag').argument('<reference>', 'repository:tag or repository@digest')).action(async (ref: string, _o, cmd: Command) => {
