@@ -1,7 +1,7 @@
 // Builds the all-in-one server from config: opens the embedded database, runs every service's
 // migrations, wires the in-process event bus and outbox relays, and mounts the service plugins.
 import type { FastifyInstance } from 'fastify';
-import { apiReferenceRoutes, createHttpServer, registerOpenApi, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { apiReferenceRoutes, createHttpServer, registerOpenApi, SecretBox, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import { openDatabase } from '@docksphere/db';
 import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
@@ -40,7 +40,9 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
 
   // Consumers subscribe before any relay publishes: the in-process bus keeps nothing for late subscribers.
   const hooksQueue = createDeliveryQueue(config.hooks, logger);
-  const hooks = await startHooksConsumers({ db, bus, queue: hooksQueue, config: config.hooks, logger, relayIntervalMs: RELAY_IDLE_POLL_MS });
+  // One key ring seals TOTP seeds (auth) and webhook signing secrets (hooks).
+  const secrets = SecretBox.fromConfig(config.secrets);
+  const hooks = await startHooksConsumers({ db, bus, queue: hooksQueue, config: config.hooks, logger, secrets, relayIntervalMs: RELAY_IDLE_POLL_MS });
   const metadataConsumers = await startMetadataConsumers({ db, bus, logger, config, onOutboxWrite: () => relays.metadata.nudge() });
   const registryInvalidations = new RepositoryInvalidations();
   const registryConsumers = await startRegistryConsumers({ db, bus, logger, store, invalidations: registryInvalidations });
@@ -65,13 +67,14 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
   // Collects the route schemas of every service mounted below into one document (/api/openapi.json).
   await registerOpenApi(app);
   // The token service asks metadata's permission model in-process (no /internal HTTP hop).
-  await app.register(authPlugin, { db, config, keys, logger, accessPolicy: metadataAccessPolicy(db), onOutboxWrite: () => relays.auth.nudge() });
+  await app.register(authPlugin, { db, config, keys, logger, secrets, accessPolicy: metadataAccessPolicy(db), onOutboxWrite: () => relays.auth.nudge() });
   await app.register(metadataPlugin, { db, config, logger, jwks: () => keys.publicJwks(), onOutboxWrite: () => relays.metadata.nudge() });
   await app.register(hooksPlugin, {
     db,
     config,
     logger,
     queue: hooksQueue,
+    secrets,
     consoleAuth: { jwks: () => keys.publicJwks() },
     onOutboxWrite: () => hooks.relay.nudge(),
   });

@@ -19,6 +19,7 @@ export const SECRET_VARIABLES: readonly string[] = [
   'SMTP_URL',
   'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY',
+  'SECRETS_KEY',
 ];
 
 /** Largest config or secret file read (both are a few lines). */

@@ -2,6 +2,7 @@
 // with the same keys, see config-file.ts), typed, with its default. Each service takes its own
 // section; README's configuration table lists these same variables.
 import path from 'node:path';
+import type { SecretsConfig } from './secret-box.ts';
 import { ConfigError, describeSetting, resolveSettings, type Env } from './config-file.ts';
 
 export { ConfigError, SECRET_VARIABLES, configFilePath } from './config-file.ts';
@@ -198,6 +199,8 @@ export interface DockSphereConfig {
   metadata: MetadataConfig;
   hooks: HooksConfig;
   dataDir: string;
+  /** Key(s) that encrypt TOTP seeds and webhook signing secrets at rest (see SecretBox). */
+  secrets: SecretsConfig;
 }
 
 export interface LoadConfigOptions {
@@ -242,6 +245,11 @@ function configFromSettings(env: Env): DockSphereConfig {
   if (!(pullEventSampleRate >= 0 && pullEventSampleRate <= 1)) throw new ConfigError(`${describeSetting(env, 'PULL_EVENT_SAMPLE_RATE')} must be between 0 and 1, got "${sampleRaw}"`);
   return {
     dataDir,
+    secrets: {
+      // SECRETS_KEY_FILE (one key a line) is read into SECRETS_KEY by config-file.ts.
+      keys: read(env, 'SECRETS_KEY'),
+      generatedKeyFile: path.join(dataDir, 'secrets.key'),
+    },
     server: {
       host,
       port,

@@ -6,3 +6,4 @@ export * from './http.ts';
 export * from './process.ts';
 export * from './openapi.ts';
 export * from './pagination.ts';
+export * from './secret-box.ts';

@@ -1,6 +1,6 @@
 // Everything a route needs, built once per plugin instance from the deps the caller passes in.
 import type { Kysely } from '@docksphere/db';
-import type { AuthConfig, Logger } from '@docksphere/kit';
+import type { AuthConfig, Logger, SecretBox } from '@docksphere/kit';
 import type { AccessPolicy } from './domain/access-policy.ts';
 import type { KeyStore } from './domain/keys.ts';
 import type { LdapAuthenticator } from './domain/ldap.ts';
@@ -13,6 +13,8 @@ export interface AuthContext {
   keys: KeyStore;
   policy: AccessPolicy;
   limiter: RateLimiter;
+  /** Seals TOTP seeds at rest. */
+  secrets: SecretBox;
   mailer: Mailer;
   ldap: LdapAuthenticator | undefined;
   logger: Logger;

@@ -4,13 +4,14 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Kysely } from '@docksphere/db';
-import { ApiError, createLogger, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { ApiError, createLogger, SecretBox, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import type { AuthContext } from './context.ts';
 import { BuiltinAccessPolicy, HttpAccessPolicy, parseGroupGrants, type AccessPolicy } from './domain/access-policy.ts';
 import type { KeyStore } from './domain/keys.ts';
 import { LdapAuthenticator } from './domain/ldap.ts';
 import { createSmtpMailer, unconfiguredMailer, type Mailer } from './domain/mailer.ts';
 import { MemoryCounterStore, RateLimiter, RedisCounterStore, type CounterStore } from './domain/rate-limit.ts';
+import { sealStoredTotpSecrets } from './domain/totp-secrets.ts';
 import { accessTokenRoutes } from './routes/access-tokens.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -30,6 +31,8 @@ export interface AuthDeps {
   accessPolicy?: AccessPolicy;
   /** Defaults by config: Redis when REDIS_URL is set, memory otherwise. */
   counters?: CounterStore;
+  /** Seals TOTP seeds; defaults to the keys of config.secrets. */
+  secrets?: SecretBox;
   /** Defaults by config: SMTP_URL, or a mailer that refuses (and the failure is logged). */
   mailer?: Mailer;
   /** Called after each commit that wrote outbox events (all-in-one: relay.nudge()). */
@@ -57,6 +60,7 @@ export const authPlugin: FastifyPluginAsync<AuthDeps> = async (app: FastifyInsta
     keys: deps.keys,
     policy: deps.accessPolicy ?? defaultAccessPolicy(config),
     limiter: new RateLimiter(counters, { failuresBeforeDelay: settings.rateLimit.failuresBeforeDelay }),
+    secrets: deps.secrets ?? SecretBox.fromConfig(config.secrets),
     mailer: deps.mailer ?? (settings.smtpUrl ? createSmtpMailer(settings.smtpUrl, settings.mailFrom) : unconfiguredMailer),
     ldap: settings.ldap.url ? new LdapAuthenticator({ ...settings.ldap, url: settings.ldap.url }) : undefined,
     logger: deps.logger ?? createLogger({ level: config.server.logLevel, name: 'auth' }),
@@ -66,6 +70,9 @@ export const authPlugin: FastifyPluginAsync<AuthDeps> = async (app: FastifyInsta
     outboxWritten: deps.onOutboxWrite ?? (() => undefined),
   };
   if (!deps.counters) app.addHook('onClose', async () => ctx.limiter.close());
+
+  // Seeds stored in plain text (before 002_sealed_totp_secrets) or under a retired key are sealed anew.
+  await sealStoredTotpSecrets(ctx.db, ctx.secrets, ctx.logger);
 
   await app.register(cookie);
   app.setValidatorCompiler(TypeBoxValidatorCompiler);

@@ -27,6 +27,8 @@ export async function startAuth(
   const config = loadConfig({
     PUBLIC_URL: 'http://registry.test',
     AUTH_KEYS_DIR: keysDir,
+    // The secrets key is generated here on first use, as in a fresh data directory.
+    DATA_DIR: keysDir,
     ADMIN_PASSWORD,
     LOG_LEVEL: 'silent',
     ...options.env,

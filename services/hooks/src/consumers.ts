@@ -3,12 +3,13 @@
 // outbox relay, a sweep that re-queues deliveries whose job was lost, and retention.
 import type { Kysely } from '@docksphere/db';
 import { handleOnce, OutboxRelay, pruneProcessedEvents, yieldToEventLoop, type DomainEvent, type EventBus, type Subscription } from '@docksphere/events';
-import { createLogger, type HooksConfig, type Logger } from '@docksphere/kit';
+import { createLogger, type HooksConfig, type Logger, type SecretBox } from '@docksphere/kit';
 import { evaluateAlertRules } from './domain/alerts.ts';
 import { auditEntryOf } from './domain/audit-entry.ts';
 import { DeliveryProcessor } from './domain/delivery-processor.ts';
 import { fanOut } from './domain/fan-out.ts';
-import { SsrfGuard, type HostResolver } from './domain/ssrf-guard.ts';
+import { sealStoredSigningSecrets } from './domain/signing-secrets.ts';
+import { SsrfGuard, type HostResolver, type InterfaceAddresses } from './domain/ssrf-guard.ts';
 import type { WebhookRequest, WebhookResponse } from './domain/webhook-sender.ts';
 import type { DeliveryJob, DeliveryQueue } from './queue/delivery-queue.ts';
 import { appendAuditEntry, pruneAuditEntries } from './store/audit-entries.ts';
@@ -26,6 +27,10 @@ export interface HooksConsumerDeps {
   logger?: Logger;
   /** DNS for the SSRF guard (tests); the system resolver otherwise. */
   resolver?: HostResolver;
+  /** This server's own addresses for the SSRF guard (tests); os.networkInterfaces() otherwise. */
+  interfaceAddresses?: InterfaceAddresses;
+  /** Opens the stored signing secrets (the keys of config.secrets, shared with hooksPlugin). */
+  secrets: SecretBox;
   /** Replaces the HTTP sender (tests of the processor); the real one otherwise. */
   send?: (request: WebhookRequest) => Promise<WebhookResponse>;
   /** How often pending deliveries whose job was lost are re-queued (default 15 s). */
@@ -58,10 +63,13 @@ const PUBLISHED_OUTBOX_TTL_MS = 7 * 24 * 3600_000;
 export async function startHooksConsumers(deps: HooksConsumerDeps): Promise<HooksConsumers> {
   const { db, bus, queue, config } = deps;
   const logger = deps.logger ?? createLogger({ name: 'hooks' });
+  // Secrets stored in plain text (before 004_sealed_secrets) or under a retired key are sealed anew.
+  await sealStoredSigningSecrets(db, deps.secrets, logger);
   const relay = new OutboxRelay({ db, schema: HOOKS_SCHEMA, bus, intervalMs: deps.relayIntervalMs, onError: (err) => logger.error({ err: { message: (err as Error).message } }, 'hooks outbox relay failed') });
   const processor = new DeliveryProcessor({
     db,
-    guard: new SsrfGuard(config.webhookAllowlist, deps.resolver),
+    guard: new SsrfGuard(config.webhookAllowlist, deps.resolver, deps.interfaceAddresses),
+    secrets: deps.secrets,
     settings: config.delivery,
     logger,
     onOutboxWrite: () => relay.nudge(),

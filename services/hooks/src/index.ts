@@ -24,7 +24,8 @@ export { createDeliveryQueue, BullMqDeliveryQueue, InProcessDeliveryQueue } from
 export type { DeliveryJob, DeliveryOutcome, DeliveryQueue, DeliveryWorker } from './queue/index.ts';
 export { CONSOLE_AUDIENCE, type ConsoleAuthOptions, type ConsoleUser } from './domain/console-auth.ts';
 export { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy } from './domain/permissions.ts';
-export { SsrfGuard, forbiddenClass, systemResolver, type HostResolver, type ResolvedAddress } from './domain/ssrf-guard.ts';
+export { sealStoredSigningSecrets } from './domain/signing-secrets.ts';
+export { SsrfGuard, forbiddenClass, systemInterfaceAddresses, systemResolver, type HostResolver, type InterfaceAddresses, type ResolvedAddress } from './domain/ssrf-guard.ts';
 export { signatureHeader, verifySignature, SIGNATURE_HEADER, type SignatureCheck } from './domain/signature.ts';
 export { WEBHOOK_PAYLOAD_VERSION, type WebhookPayloadV1 } from './domain/webhook-payload.ts';
 export { WEBHOOK_EVENT_FILTERS, type WebhookEventFilter } from './domain/webhook-filters.ts';

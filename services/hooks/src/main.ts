@@ -3,7 +3,7 @@
 // and /api/webhooks/), with graceful shutdown.
 import { openDatabase } from '@docksphere/db';
 import { createEventBus } from '@docksphere/events';
-import { createHttpServer, closeOnSignal, createLogger, loadConfig, runMain } from '@docksphere/kit';
+import { createHttpServer, closeOnSignal, createLogger, loadConfig, runMain, SecretBox } from '@docksphere/kit';
 import { createDeliveryQueue, hooksPlugin, migrateHooks, startHooksConsumers } from './index.ts';
 
 async function main(): Promise<void> {
@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   await migrateHooks(database.db);
   const bus = await createEventBus(config.events, { logger, name: 'docksphere-hooks' });
   const queue = createDeliveryQueue(config.hooks, logger);
-  const consumers = await startHooksConsumers({ db: database.db, bus, queue, config: config.hooks, logger });
+  const secrets = SecretBox.fromConfig(config.secrets);
+  const consumers = await startHooksConsumers({ db: database.db, bus, queue, config: config.hooks, logger, secrets });
 
   const app = createHttpServer({ logger, tls: config.server.tls });
   await app.register(hooksPlugin, {
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     config,
     logger,
     queue,
+    secrets,
     consoleAuth: { jwksUrl: config.registry.auth.jwksUrl },
     onOutboxWrite: () => consumers.relay.nudge(),
   });

@@ -3,11 +3,11 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { Kysely } from '@docksphere/db';
-import { ApiError, createLogger, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { ApiError, createLogger, SecretBox, toApiError, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import type { HooksContext } from './context.ts';
 import { createConsoleVerifier, type ConsoleAuthOptions } from './domain/console-auth.ts';
 import { MetadataAdminPolicy, OwnNamespacePolicy, type AdminPolicy } from './domain/permissions.ts';
-import { SsrfGuard, type HostResolver } from './domain/ssrf-guard.ts';
+import { SsrfGuard, type HostResolver, type InterfaceAddresses } from './domain/ssrf-guard.ts';
 import type { DeliveryQueue } from './queue/delivery-queue.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -26,6 +26,10 @@ export interface HooksDeps {
   adminPolicy?: AdminPolicy;
   /** DNS for the SSRF guard (tests); the system resolver otherwise. */
   resolver?: HostResolver;
+  /** This server's own addresses for the SSRF guard (tests); os.networkInterfaces() otherwise. */
+  interfaceAddresses?: InterfaceAddresses;
+  /** Seals signing secrets; defaults to the keys of config.secrets (share one with startHooksConsumers). */
+  secrets?: SecretBox;
   /** Called after each commit that wrote outbox events (relay.nudge() of startHooksConsumers). */
   onOutboxWrite?: () => void;
 }
@@ -43,7 +47,8 @@ export const hooksPlugin: FastifyPluginAsync<HooksDeps> = async (app: FastifyIns
     settings: config.hooks,
     verifyConsoleToken: createConsoleVerifier({ ...deps.consoleAuth, issuer: deps.consoleAuth.issuer ?? config.registry.auth.issuer }),
     policy: deps.adminPolicy ?? defaultAdminPolicy(config),
-    guard: new SsrfGuard(config.hooks.webhookAllowlist, deps.resolver),
+    guard: new SsrfGuard(config.hooks.webhookAllowlist, deps.resolver, deps.interfaceAddresses),
+    secrets: deps.secrets ?? SecretBox.fromConfig(config.secrets),
     queue: deps.queue,
     logger: deps.logger ?? createLogger({ level: config.server.logLevel, name: 'hooks' }),
     outboxWritten: deps.onOutboxWrite ?? (() => undefined),

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet } from 'jose';
 import type { Kysely } from '@docksphere/db';
 import { InMemoryBus, newEvent, type Actor, type DomainEvent, type EventBus, type EventPayloads, type EventType } from '@docksphere/events';
-import { createLogger, loadConfig, type DockSphereConfig } from '@docksphere/kit';
+import { createLogger, loadConfig, SecretBox, type DockSphereConfig } from '@docksphere/kit';
 import {
   CONSOLE_AUDIENCE,
   InProcessDeliveryQueue,
@@ -19,6 +19,7 @@ import {
   type DeliveryQueue,
   type HooksConsumers,
   type HostResolver,
+  type InterfaceAddresses,
 } from '../src/index.ts';
 
 export const ISSUER = 'docksphere-auth';
@@ -60,8 +61,11 @@ export const FAST_DELIVERY_ENV: Record<string, string> = {
   WEBHOOK_MAX_ATTEMPTS: '5',
 };
 
+/** The suites' key for sealed signing secrets (a fixed test value, never used outside tests). */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export function testConfig(env: Record<string, string> = {}): DockSphereConfig {
-  return loadConfig({ LOG_LEVEL: 'silent', AUTH_ISSUER: ISSUER, ...FAST_DELIVERY_ENV, ...env });
+  return loadConfig({ LOG_LEVEL: 'silent', AUTH_ISSUER: ISSUER, SECRETS_KEY: TEST_SECRETS_KEY, ...FAST_DELIVERY_ENV, ...env });
 }
 
 export interface TestHooks {
@@ -82,6 +86,7 @@ export async function startHooks(options: {
   queue?: DeliveryQueue;
   policy?: AdminPolicy;
   resolver?: HostResolver;
+  interfaceAddresses?: InterfaceAddresses;
   keys?: ConsoleKeys;
 }): Promise<TestHooks> {
   const config = testConfig(options.env);
@@ -96,10 +101,12 @@ export async function startHooks(options: {
     bus,
     queue,
     config: config.hooks,
+    secrets: SecretBox.fromConfig(config.secrets),
     logger: silent,
     sweepIntervalMs: 200,
     sweepGraceMs: 1_000,
     ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.interfaceAddresses ? { interfaceAddresses: options.interfaceAddresses } : {}),
   });
   const app = Fastify({ logger: false });
   await app.register(hooksPlugin, {
@@ -111,6 +118,7 @@ export async function startHooks(options: {
     onOutboxWrite: () => consumers.relay.nudge(),
     ...(options.policy ? { adminPolicy: options.policy } : {}),
     ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.interfaceAddresses ? { interfaceAddresses: options.interfaceAddresses } : {}),
   });
   await app.ready();
   return {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../src/domain/canonical-json.ts';
 import { retryDelayMs } from '../src/domain/backoff.ts';
 import { filterOf, subscriptionMatches } from '../src/domain/webhook-filters.ts';
-import { forbiddenClass, InProcessDeliveryQueue, signatureHeader, SsrfGuard, verifySignature, type DeliveryJob } from '../src/index.ts';
+import { forbiddenClass, InProcessDeliveryQueue, signatureHeader, SsrfGuard, systemInterfaceAddresses, verifySignature, type DeliveryJob } from '../src/index.ts';
 import { pushed, sleep, waitFor } from './helpers.ts';
 
 describe('SSRF guard', () => {
@@ -57,6 +57,21 @@ describe('SSRF guard', () => {
     expect(guard.refusal('::1')).toMatch(/loopback/);
     expect(() => new SsrfGuard(['not-an-ip'])).toThrow(/not an IP address/);
     expect(() => new SsrfGuard(['10.0.0.0/33'])).toThrow(/prefix/);
+  });
+
+  it("refuses the server's own interface addresses unless allowlisted, re-reading the interfaces", async () => {
+    let own = ['203.0.113.9', '2001:db8::9'];
+    const guard = new SsrfGuard([], async () => [{ address: '203.0.113.9', family: 4 }], () => own);
+    expect(guard.refusal('203.0.113.9')).toBe('203.0.113.9 is an address of this server');
+    expect(guard.refusal('2001:db8:0:0::9')).toBe('2001:db8:0:0::9 is an address of this server');
+    expect(guard.refusal('203.0.113.10')).toBeUndefined();
+    expect(await guard.check('http://name.test/')).toMatchObject({ allowed: false, permanent: true, reason: expect.stringContaining('name.test resolves to 203.0.113.9 is an address of this server') });
+    expect(new SsrfGuard(['203.0.113.0/24'], undefined, () => own).refusal('203.0.113.9')).toBeUndefined();
+    // The default reads os.networkInterfaces(): every address there is refused.
+    const system = new SsrfGuard();
+    for (const address of systemInterfaceAddresses()) expect(system.refusal(address), address).toBeDefined();
+    own = [];
+    expect(guard.refusal('203.0.113.9')).toBe('203.0.113.9 is an address of this server'); // cached for a few seconds
   });
 
   it('refuses other schemes and credentials in the URL', () => {

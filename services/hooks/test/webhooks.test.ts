@@ -4,9 +4,11 @@
 // attempts logged, redelivery, pings, automatic disabling with its alert, and the alert rules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
+import os from 'node:os';
 import { openDatabase, type Database } from '@docksphere/db';
-import { hooksPlugin, InProcessDeliveryQueue, verifySignature, type HostResolver } from '../src/index.ts';
-import { ADMIN, ALICE, BOB, event, pulled, pushed, silent, startHooks, startReceiver, tablePolicy, testConfig, waitFor, type Receiver, type TestHooks } from './helpers.ts';
+import { SecretBox, secretKeyId } from '@docksphere/kit';
+import { hooksPlugin, InProcessDeliveryQueue, sealStoredSigningSecrets, systemInterfaceAddresses, verifySignature, type HostResolver } from '../src/index.ts';
+import { ADMIN, ALICE, BOB, event, pulled, pushed, silent, startHooks, startReceiver, tablePolicy, TEST_SECRETS_KEY, testConfig, waitFor, type Receiver, type TestHooks } from './helpers.ts';
 
 let database: Database;
 let hooks: TestHooks;
@@ -18,6 +20,8 @@ const resolver: HostResolver = async (hostname) => {
   if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
   return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
 };
+/** A public address this suite's hooks service treats as one of its own interfaces (besides the real ones). */
+const OWN_PUBLIC = '203.0.113.77';
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -27,6 +31,7 @@ beforeAll(async () => {
     env: { WEBHOOK_ALLOWLIST: '127.0.0.1/32', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_DISABLE_AFTER_FAILURES: '2', ALERT_FAILED_LOGINS: '5', ALERT_FAILED_LOGIN_WINDOW_MINUTES: '10' },
     policy: tablePolicy({ repositories: { alice: ['alice/app'] }, namespaces: { alice: ['alice'] } }),
     resolver,
+    interfaceAddresses: () => [...systemInterfaceAddresses(), OWN_PUBLIC],
   });
 });
 afterAll(async () => {
@@ -119,12 +124,69 @@ describe('subscriptions', () => {
     await app.close();
   });
 
+  it("refuses the server's own interface addresses, by address or by a name resolving to one", async () => {
+    const own = await createWebhook({ url: `http://${OWN_PUBLIC}:5000/v2/`, scope: 'site', events: ['pushed'] });
+    expect(own.status).toBe(400);
+    expect(own.body.error.message).toMatch(new RegExp(`refused: ${OWN_PUBLIC.replace(/\./g, '\\.')} is an address of this server`));
+    dns.set('self.test', ['93.184.216.34', OWN_PUBLIC]);
+    const named = await createWebhook({ url: 'http://self.test/hook', scope: 'site', events: ['pushed'] });
+    expect(named.status).toBe(400);
+    expect(named.body.error.message).toMatch(/self\.test resolves to 203\.0\.113\.77 is an address of this server/);
+    // Every address of this machine's real interfaces is refused, whatever class it has.
+    const real = Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+    expect(real.length).toBeGreaterThan(0);
+    for (const address of real) {
+      const host = address.includes(':') ? `[${address}]` : address;
+      if (address === '127.0.0.1') continue; // this suite allowlists the receiver's loopback address
+      expect((await createWebhook({ url: `http://${host}/`, scope: 'site', events: ['pushed'] })).status, address).toBe(400);
+    }
+  });
+
   it('allows exactly what the allowlist names', async () => {
     expect((await createWebhook({ url: 'http://127.0.0.2/', scope: 'site', events: ['pushed'] })).status).toBe(400);
     expect((await createWebhook({ url: 'http://169.254.169.254/', scope: 'site', events: ['pushed'] })).status).toBe(400);
     // localhost also resolves to ::1, which the allowlist does not name.
     dns.set('both.test', ['127.0.0.1', '::1']);
     expect((await createWebhook({ url: 'http://both.test/', scope: 'site', events: ['pushed'] })).status).toBe(400);
+  });
+});
+
+describe('signing secrets at rest', () => {
+  const row = (id: string) => database.db.withSchema('audit').selectFrom('subscriptions').select(['secret', 'secret_key_id']).where('id', '=', id).executeTakeFirstOrThrow();
+  const testKey = Buffer.from(TEST_SECRETS_KEY, 'base64');
+  const otherKey = Buffer.alloc(32, 0x5e);
+
+  it('stores the secret sealed under the configured key, seals plain-text rows at start, and follows a rotation', async () => {
+    const { body: created } = await createWebhook({ url: `http://127.0.0.1:${receiver.port}/sealed`, scope: 'repository', target: 'team/sealed', events: ['pushed'] });
+    const stored = await row(created.webhook.id);
+    expect(stored.secret_key_id).toBe(secretKeyId(testKey));
+    expect(stored.secret).not.toContain(created.secret);
+    expect(Buffer.from(stored.secret, 'base64').toString('latin1')).not.toContain(created.secret);
+
+    // A row from before encryption: the start-up pass seals it, and deliveries are signed with the same secret.
+    await database.db.withSchema('audit').updateTable('subscriptions').set({ secret: created.secret, secret_key_id: null }).where('id', '=', created.webhook.id).execute();
+    expect(await sealStoredSigningSecrets(database.db, new SecretBox([testKey]), silent)).toMatchObject({ sealed: 1, unreadable: 0 });
+    expect((await row(created.webhook.id)).secret_key_id).toBe(secretKeyId(testKey));
+    await hooks.bus.publish(pushed('team/sealed', 'one'));
+    const [first] = await waitFor('signed delivery', () => on('/sealed').length === 1 && on('/sealed'));
+    expect(verifySignature(created.secret, first!.headers['x-docksphere-signature'] as string, first!.body)).toMatchObject({ valid: true });
+
+    // Rotated to a key this server's processor does not hold: it refuses to send unsigned.
+    await sealStoredSigningSecrets(database.db, new SecretBox([otherKey, testKey]), silent);
+    expect((await row(created.webhook.id)).secret_key_id).toBe(secretKeyId(otherKey));
+    await hooks.bus.publish(pushed('team/sealed', 'two'));
+    const failed = await waitFor('unsigned delivery refused', async () => {
+      const res = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries`);
+      return res.body.items.find((d: { state: string }) => d.state === 'failed');
+    });
+    expect(failed.lastError).toMatch(/cannot sign: the secret was sealed with key [0-9a-f]{16}, which is not configured/);
+    expect(on('/sealed')).toHaveLength(1);
+
+    // Back under the key it holds: deliveries are signed again with the original secret.
+    await sealStoredSigningSecrets(database.db, new SecretBox([testKey, otherKey]), silent);
+    await hooks.bus.publish(pushed('team/sealed', 'three'));
+    const [, second] = await waitFor('signed again', () => on('/sealed').length === 2 && on('/sealed'));
+    expect(verifySignature(created.secret, second!.headers['x-docksphere-signature'] as string, second!.body)).toMatchObject({ valid: true });
   });
 });
 
@@ -255,6 +317,20 @@ describe('deliveries', () => {
     // Refused, not retried: the guard's answer would not change on a retry.
     expect(delivery.attempts).toBe(1);
     expect(delivery.lastError).toMatch(/refused: rebind.test resolves to 10.0.0.5 is a private address/);
+  });
+
+  it('refuses at delivery time a host that now resolves to one of the server\'s own addresses', async () => {
+    dns.set('rebind-self.test', ['93.184.216.34']);
+    const { status, body: created } = await createWebhook({ url: 'http://rebind-self.test/hook', scope: 'repository', target: 'team/rebind-self', events: ['pushed'] });
+    expect(status).toBe(201);
+    dns.set('rebind-self.test', [OWN_PUBLIC]);
+    await hooks.bus.publish(pushed('team/rebind-self'));
+    const delivery = await waitFor('refused delivery', async () => {
+      const res = await api('GET', `/api/webhooks/${created.webhook.id}/deliveries`);
+      return res.body.items[0]?.state === 'failed' && res.body.items[0];
+    });
+    expect(delivery.attempts).toBe(1);
+    expect(delivery.lastError).toMatch(/refused: rebind-self.test resolves to 203.0.113.77 is an address of this server/);
   });
 
   it('disables a webhook after repeated failed deliveries and raises an alert', async () => {

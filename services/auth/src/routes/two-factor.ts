@@ -9,6 +9,7 @@ import { actor, recordEvent } from '../domain/events.ts';
 import { confirmPassword, MAX_PASSWORD_LENGTH } from '../domain/passwords.ts';
 import { backupCodeDigest, enrolment, newBackupCodes, newTotpSecret } from '../domain/totp.ts';
 import { checkSecondFactor } from '../domain/two-factor.ts';
+import { sealTotpSecret } from '../domain/totp-secrets.ts';
 import { countUnusedBackupCodes, replaceBackupCodes } from '../store/backup-codes.ts';
 import { revokeUserDockerRefreshTokens } from '../store/docker-refresh-tokens.ts';
 import { findUserById, findUserByUsername, updateUser } from '../store/users.ts';
@@ -33,7 +34,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: AuthContext): P
     if (p.user.totp_enabled) throw new ApiError('CONFLICT', 'two-factor authentication is already enabled: disable it first');
     if (!(await confirmPassword(ctx, p.user, request.body.password ?? ''))) throw new ApiError('UNAUTHORIZED', 'confirm your password to enrol');
     const secret = newTotpSecret();
-    await updateUser(ctx.db, p.user.id, { totp_secret: secret, totp_enabled: false, totp_last_step: null });
+    await updateUser(ctx.db, p.user.id, { ...sealTotpSecret(ctx.secrets, p.user.id, secret), totp_enabled: false, totp_last_step: null });
     const issuer = new URL(ctx.publicUrl).host ? `DockSphere (${new URL(ctx.publicUrl).host})` : 'DockSphere';
     return enrolment(secret, p.user.username, issuer);
   });
@@ -78,7 +79,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: AuthContext): P
     const check = await checkSecondFactor(ctx, p.user, { code: request.body.code }, { allowBackupCode: false });
     if (!check.ok) throw new ApiError('UNAUTHORIZED', 'incorrect or already used code');
     await inTransaction(ctx, async (trx) => {
-      await updateUser(trx, p.user.id, { totp_enabled: false, totp_secret: null, totp_last_step: null });
+      await updateUser(trx, p.user.id, { totp_enabled: false, totp_secret: null, totp_secret_key_id: null, totp_last_step: null });
       await replaceBackupCodes(trx, p.user.id, []);
       await recordEvent(trx, 'auth.twofactor.changed', actor(`user:${p.user.id}`, p.user.username, originOf(request)), { userId: p.user.id, username: p.user.username, change: 'disabled' });
     });
@@ -90,7 +91,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: AuthContext): P
     const user = await findUserByUsername(ctx.db, request.params.username);
     if (!user) throw new ApiError('NOT_FOUND', 'no such user');
     await inTransaction(ctx, async (trx) => {
-      await updateUser(trx, user.id, { totp_enabled: false, totp_secret: null, totp_last_step: null });
+      await updateUser(trx, user.id, { totp_enabled: false, totp_secret: null, totp_secret_key_id: null, totp_last_step: null });
       await replaceBackupCodes(trx, user.id, []);
       await recordEvent(trx, 'auth.twofactor.changed', actor(`user:${admin.user.id}`, admin.user.username, originOf(request)), { userId: user.id, username: user.username, change: 'admin-reset' });
     });

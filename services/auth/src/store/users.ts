@@ -10,7 +10,9 @@ export interface UserRow {
   source: 'local' | 'ldap';
   is_admin: boolean;
   disabled: boolean;
+  /** The TOTP seed sealed by SecretBox (domain/totp-secrets.ts); plain text only when totp_secret_key_id is null. */
   totp_secret: string | null;
+  totp_secret_key_id: string | null;
   totp_enabled: boolean;
   totp_last_step: number | null;
   ldap_groups: string[];
@@ -126,6 +128,7 @@ export async function updateUser(
     is_admin: boolean;
     disabled: boolean;
     totp_secret: string | null;
+    totp_secret_key_id: string | null;
     totp_enabled: boolean;
     totp_last_step: number | null;
     ldap_groups: string[];
@@ -152,4 +155,27 @@ export async function claimTotpStep(db: Kysely<any>, id: string, step: number): 
 export async function deleteUserAccount(db: Kysely<any>, user: { id: string; username: string }): Promise<void> {
   await db.withSchema('identity').deleteFrom('robots').where('namespace', '=', user.username).execute();
   await db.withSchema('identity').deleteFrom('users').where('id', '=', user.id).execute();
+}
+
+/** TOTP seeds not sealed with the current key (plain text from before encryption, or an older key). */
+export async function listUnsealedTotpSecrets(db: Kysely<any>, currentKeyId: string): Promise<{ id: string; totp_secret: string; totp_secret_key_id: string | null }[]> {
+  return db
+    .withSchema('identity')
+    .selectFrom('users')
+    .select(['id', 'totp_secret', 'totp_secret_key_id'])
+    .where('totp_secret', 'is not', null)
+    .where((eb) => eb.or([eb('totp_secret_key_id', 'is', null), eb('totp_secret_key_id', '!=', currentKeyId)]))
+    .execute();
+}
+
+/** Replaces a stored seed only if it is still the one read (a concurrent enrolment or replica may have won). */
+export async function replaceSealedTotpSecret(db: Kysely<any>, id: string, previous: string, sealed: { ciphertext: string; keyId: string }): Promise<boolean> {
+  const result = await db
+    .withSchema('identity')
+    .updateTable('users')
+    .set({ totp_secret: sealed.ciphertext, totp_secret_key_id: sealed.keyId })
+    .where('id', '=', id)
+    .where('totp_secret', '=', previous)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -3,13 +3,14 @@
 // counts against the subscription and disables it (raising an alert) after repeated failures.
 import { appendToOutbox, newEvent } from '@docksphere/events';
 import type { Kysely } from '@docksphere/db';
-import type { HooksConfig, Logger } from '@docksphere/kit';
+import type { HooksConfig, Logger, SecretBox } from '@docksphere/kit';
 import type { DeliveryJob, DeliveryOutcome } from '../queue/delivery-queue.ts';
 import { insertAttempt, leaseDelivery, settleDelivery } from '../store/deliveries.ts';
 import { disableSubscription, findSubscription, recordSubscriptionOutcome, type SubscriptionRow } from '../store/subscriptions.ts';
 import { raiseAlert } from './alerts.ts';
 import { retryDelayMs } from './backoff.ts';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.ts';
+import { signingSecretOf } from './signing-secrets.ts';
 import type { SsrfGuard } from './ssrf-guard.ts';
 import { sendWebhook, type WebhookRequest, type WebhookResponse } from './webhook-sender.ts';
 
@@ -18,6 +19,7 @@ export const WEBHOOK_USER_AGENT = 'DockSphere-Webhooks/1';
 export interface DeliveryProcessorDeps {
   db: Kysely<any>;
   guard: SsrfGuard;
+  secrets: SecretBox;
   settings: HooksConfig['delivery'];
   logger: Logger;
   /** Called after a commit that wrote outbox events (wakes the relay). */
@@ -55,8 +57,14 @@ export class DeliveryProcessor {
       'x-docksphere-event': delivery.event_type,
       'x-docksphere-delivery': delivery.id,
       'x-docksphere-attempt': String(attempt),
-      [SIGNATURE_HEADER]: signatureHeader(sub.secret, delivery.body),
     };
+    try {
+      headers[SIGNATURE_HEADER] = signatureHeader(signingSecretOf(this.deps.secrets, sub), delivery.body);
+    } catch (err) {
+      // A secret sealed with a key this server lacks: unsigned, the receiver must refuse it, so do not send.
+      await settleDelivery(db, delivery.id, { state: 'failed', attempts: delivery.attempts, status: null, error: `cannot sign: ${(err as Error).message}` });
+      return { kind: 'done' };
+    }
     const startedAt = new Date();
     const target = await this.deps.guard.check(sub.url);
     let response: WebhookResponse;

@@ -3,6 +3,7 @@
 // to that very address, so a DNS answer that changes between check and connect cannot slip through.
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
+import os from 'node:os';
 
 export interface ResolvedAddress {
   address: string;
@@ -71,23 +72,51 @@ function parseCidr(cidr: string): [string, number, 'ipv4' | 'ipv6'] {
   return [address, prefix, type];
 }
 
+/** The addresses this machine's interfaces carry (injected in tests; os.networkInterfaces() otherwise). */
+export type InterfaceAddresses = () => string[];
+
+export const systemInterfaceAddresses: InterfaceAddresses = () =>
+  Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+
+/** Interfaces change rarely (DHCP, a container joining a network): re-read them at most this often. */
+const INTERFACE_REFRESH_MS = 5_000;
+
 export class SsrfGuard {
   private readonly allowlist = new FamilyLists();
   private readonly hasAllowlist: boolean;
+  private own: { lists: FamilyLists; readAt: number } | undefined;
 
   constructor(
     allowlist: readonly string[] = [],
     private readonly resolver: HostResolver = systemResolver,
+    private readonly interfaceAddresses: InterfaceAddresses = systemInterfaceAddresses,
   ) {
     for (const cidr of allowlist) this.allowlist.add(...parseCidr(cidr));
     this.hasAllowlist = allowlist.length > 0;
+  }
+
+  /** Whether the address is one of this server's own (where the registry and the services listen). */
+  private isOwnAddress(address: string): boolean {
+    const now = Date.now();
+    if (!this.own || now - this.own.readAt > INTERFACE_REFRESH_MS) {
+      const lists = new FamilyLists();
+      for (const a of this.interfaceAddresses()) {
+        const type = net.isIPv4(a) ? 'ipv4' : net.isIPv6(a) ? 'ipv6' : undefined;
+        if (type) lists.add(a, type === 'ipv4' ? 32 : 128, type);
+      }
+      this.own = { lists, readAt: now };
+    }
+    return this.own.lists.has(address);
   }
 
   /** Why the address may not be a webhook target, or undefined when it may. */
   refusal(address: string): string | undefined {
     if (this.hasAllowlist && net.isIP(address) && this.allowlist.has(address)) return undefined;
     const cls = forbiddenClass(address);
-    return cls ? `${address} is ${cls === 'not an IP address' ? cls : `a ${cls} address`}` : undefined;
+    if (cls) return `${address} is ${cls === 'not an IP address' ? cls : `a ${cls} address`}`;
+    // A public address of this very host reaches the services as surely as loopback does.
+    if (this.isOwnAddress(address)) return `${address} is an address of this server`;
+    return undefined;
   }
 
   /** Checks the URL's form (http/https, no credentials) without resolving it. */

@@ -8,6 +8,7 @@ import { ApiError, PageOf, PageQuery, decodeCursor, pageOf } from '@docksphere/k
 import type { HooksContext } from '../context.ts';
 import type { ConsoleUser } from '../domain/console-auth.ts';
 import { SsrfGuard } from '../domain/ssrf-guard.ts';
+import { sealSigningSecret } from '../domain/signing-secrets.ts';
 import { SITE_ONLY_FILTERS, SUBSCRIPTION_SCOPES, WEBHOOK_EVENT_FILTERS, type SubscriptionScope, type WebhookEventFilter } from '../domain/webhook-filters.ts';
 import { pingPayload } from '../domain/webhook-payload.ts';
 import { deliveryView, findDelivery, insertDelivery } from '../store/deliveries.ts';
@@ -116,13 +117,14 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HooksContext): Pr
     }
     await checkTargetUrl(ctx, url);
     const secret = request.body.secret ?? newSigningSecret();
+    const id = crypto.randomUUID();
     const sub = await inTransaction(ctx, async (trx) => {
       const row = await insertSubscription(trx, {
-        id: crypto.randomUUID(),
+        id,
         scope,
         target,
         url,
-        secret,
+        secret: sealSigningSecret(ctx.secrets, id, secret),
         events: [...events],
         description: request.body.description ?? '',
         active: request.body.active ?? true,
@@ -166,7 +168,7 @@ export async function webhookRoutes(app: FastifyInstance, ctx: HooksContext): Pr
         ...(change.events !== undefined ? { events: [...change.events] } : {}),
         ...(change.description !== undefined ? { description: change.description } : {}),
         ...(change.active !== undefined ? { active: change.active } : {}),
-        ...(secret ? { secret } : {}),
+        ...(secret ? { secret: sealSigningSecret(ctx.secrets, sub.id, secret) } : {}),
       });
       if (!row) throw new ApiError('NOT_FOUND', 'no such webhook');
       await appendToOutbox(trx, 'audit', [

@@ -1,5 +1,6 @@
 // SQL for audit.subscriptions: webhook endpoints, their filters, secrets and failure counters.
 import { sql, type Kysely } from '@docksphere/db';
+import type { SealedSecret } from '@docksphere/kit';
 import type { SubscriptionScope } from '../domain/webhook-filters.ts';
 
 export interface SubscriptionRow {
@@ -7,7 +8,9 @@ export interface SubscriptionRow {
   scope: SubscriptionScope;
   target: string | null;
   url: string;
+  /** The signing secret sealed by SecretBox (see domain/signing-secrets.ts); plain text only when secret_key_id is null. */
   secret: string;
+  secret_key_id: string | null;
   events: string[];
   description: string;
   active: boolean;
@@ -69,12 +72,12 @@ export function subscriptionView(row: SubscriptionRow): SubscriptionView {
 
 export async function insertSubscription(
   db: Kysely<any>,
-  s: { id: string; scope: SubscriptionScope; target: string | null; url: string; secret: string; events: string[]; description: string; active: boolean; createdBy: string },
+  s: { id: string; scope: SubscriptionScope; target: string | null; url: string; secret: SealedSecret; events: string[]; description: string; active: boolean; createdBy: string },
 ): Promise<SubscriptionRow> {
   const row = await db
     .withSchema('audit')
     .insertInto('subscriptions')
-    .values({ id: s.id, scope: s.scope, target: s.target, url: s.url, secret: s.secret, events: JSON.stringify(s.events), description: s.description, active: s.active, created_by: s.createdBy })
+    .values({ id: s.id, scope: s.scope, target: s.target, url: s.url, secret: s.secret.ciphertext, secret_key_id: s.secret.keyId, events: JSON.stringify(s.events), description: s.description, active: s.active, created_by: s.createdBy })
     .returningAll()
     .executeTakeFirstOrThrow();
   return fromRow(row);
@@ -118,13 +121,13 @@ export async function listSubscriptions(
 export async function updateSubscription(
   db: Kysely<any>,
   id: string,
-  change: Partial<{ url: string; events: string[]; description: string; active: boolean; secret: string }>,
+  change: Partial<{ url: string; events: string[]; description: string; active: boolean; secret: SealedSecret }>,
 ): Promise<SubscriptionRow | undefined> {
   const values: Record<string, unknown> = { updated_at: sql`now()` };
   if (change.url !== undefined) values.url = change.url;
   if (change.events !== undefined) values.events = JSON.stringify(change.events);
   if (change.description !== undefined) values.description = change.description;
-  if (change.secret !== undefined) values.secret = change.secret;
+  if (change.secret !== undefined) Object.assign(values, { secret: change.secret.ciphertext, secret_key_id: change.secret.keyId });
   if (change.active !== undefined) {
     values.active = change.active;
     // Turning a subscription back on gives it a fresh start.
@@ -163,6 +166,28 @@ export async function disableSubscription(db: Kysely<any>, id: string, reason: s
     .set({ active: false, disabled_at: sql`now()`, disabled_reason: reason.slice(0, 1000), updated_at: sql`now()` })
     .where('id', '=', id)
     .where('active', '=', true)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Signing secrets not sealed with the current key (plain text from before encryption, or an older key). */
+export async function listUnsealedSecrets(db: Kysely<any>, currentKeyId: string): Promise<{ id: string; secret: string; secret_key_id: string | null }[]> {
+  return db
+    .withSchema('audit')
+    .selectFrom('subscriptions')
+    .select(['id', 'secret', 'secret_key_id'])
+    .where((eb) => eb.or([eb('secret_key_id', 'is', null), eb('secret_key_id', '!=', currentKeyId)]))
+    .execute();
+}
+
+/** Replaces a stored secret only if it is still the one read (another replica or a rotation may have won). */
+export async function replaceSealedSecret(db: Kysely<any>, id: string, previous: string, sealed: SealedSecret): Promise<boolean> {
+  const result = await db
+    .withSchema('audit')
+    .updateTable('subscriptions')
+    .set({ secret: sealed.ciphertext, secret_key_id: sealed.keyId })
+    .where('id', '=', id)
+    .where('secret', '=', previous)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

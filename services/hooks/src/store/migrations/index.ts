@@ -5,6 +5,7 @@ import { outboxMigration, processedEventsMigration } from '@docksphere/events';
 import { auditEntriesMigration } from './001_audit_entries.ts';
 import { webhooksMigration } from './002_webhooks.ts';
 import { notificationsMigration } from './003_notifications.ts';
+import { sealedSecretsMigration } from './004_sealed_secrets.ts';
 
 export const HOOKS_SCHEMA = 'audit';
 
@@ -14,6 +15,7 @@ export const hooksMigrations: readonly Migration[] = [
   auditEntriesMigration,
   webhooksMigration,
   notificationsMigration,
+  sealedSecretsMigration,
 ];
 
 /** Applies the pending migrations of schema "audit"; safe to call at every start and from several processes. */
