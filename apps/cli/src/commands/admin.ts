@@ -104,7 +104,7 @@ export function registerAdmin(program: Command): void {
     ['docksphere audit ls --repository acme/api --since 2026-01-01T00:00:00Z'],
   );
   examples(
-    filters(audit.command('export').description('export entries (JSON lines or CSV) to stdout').option('--format <format>', 'jsonl or csv', 'jsonl')).action(async (_o, cmd: Command) => {
+    filters(audit.command('export').description('export entries (JSON lines or CSV) to stdout').option('--format <format>', 'ndjson or csv', 'ndjson')).action(async (_o, cmd: Command) => {
       const opts = options<Filters & { format: string }>(cmd);
       const { client } = openSession(opts);
       const reply = await client.GET('/api/audit/export', { params: { query: { ...query(opts), format: opts.format } as never }, parseAs: 'stream' });
