@@ -77,3 +77,50 @@ for (const [src, out] of entries) {
   }
 }
 console.log(`[docksphere] built ${built.join(', ') || 'nothing'}`);
+
+// The web console: a Next.js static export in apps/web/out, rebuilt only when its sources, its
+// configuration or the lockfile changed since the last build (a warm `npm start` skips it).
+const web = path.join(root, 'apps/web');
+if (existsSync(path.join(web, 'package.json'))) await buildConsole();
+
+async function buildConsole() {
+  const { createHash } = await import('node:crypto');
+  const { readdirSync, readFileSync, statSync, writeFileSync, rmSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const out = path.join(web, 'out');
+  const stamp = path.join(out, '.source-hash');
+  const hash = createHash('sha256');
+  const visit = (p) => {
+    if (statSync(p).isDirectory()) {
+      for (const name of readdirSync(p).sort()) visit(path.join(p, name));
+    } else {
+      hash.update(path.relative(root, p)).update('\0').update(readFileSync(p)).update('\0');
+    }
+  };
+  for (const item of ['src', 'public', 'scripts', 'next.config.mjs', 'postcss.config.mjs', 'tsconfig.json', 'package.json']) {
+    if (existsSync(path.join(web, item))) visit(path.join(web, item));
+  }
+  visit(path.join(root, 'pnpm-lock.yaml'));
+  // The platform client is compiled into the console.
+  visit(path.join(root, 'packages/client/src'));
+  const digest = hash.digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
+    console.log('[docksphere] web console up to date (apps/web/out)');
+    return;
+  }
+  console.log('[docksphere] building the web console (next build)…');
+  rmSync(out, { recursive: true, force: true });
+  const result = spawnSync(path.join(web, 'node_modules/.bin/next'), ['build'], {
+    cwd: web,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (result.status !== 0) {
+    console.error('[docksphere] the web console build failed');
+    process.exit(result.status ?? 1);
+  }
+  const { finishExport } = await import(path.join(web, 'scripts/finish-export.mjs'));
+  const pages = finishExport(out);
+  writeFileSync(stamp, digest);
+  console.log(`[docksphere] built the web console: ${pages} pages in apps/web/out`);
+}

@@ -61,6 +61,8 @@ export async function startDistributed(opts: DistributedOptions = {}): Promise<R
         STORAGE_DIR: storageDir,
         STORAGE_ACCEL_PREFIX: ACCEL_PREFIX,
         INTERNAL_SECRET: 'e2e-internal-secret',
+        // NGINX, the only hop whose X-Forwarded-For is believed.
+        TRUSTED_PROXIES: '127.0.0.1',
         LOG_LEVEL: 'info',
         ...authEnv(auth, publicUrl),
         ...opts.env,

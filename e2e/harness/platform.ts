@@ -133,6 +133,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
       NATS_URL: nats.url,
       INTERNAL_SECRET,
       AUTH_JWKS_URL: jwksUrl,
+      // NGINX, the only hop whose X-Forwarded-For is believed.
+      TRUSTED_PROXIES: '127.0.0.1',
       LOG_LEVEL: 'info',
     });
 

@@ -1,5 +1,6 @@
 // Builds the all-in-one server from config: opens the embedded database, runs every service's
 // migrations, wires the in-process event bus and outbox relays, and mounts the service plugins.
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { apiReferenceRoutes, createHttpServer, registerOpenApi, SecretBox, type DockSphereConfig, type Logger } from '@docksphere/kit';
 import { openDatabase } from '@docksphere/db';
@@ -10,6 +11,7 @@ import { authPlugin, createKeyStore, keyStoreOptions, bootstrapAdmin, adminOptio
 import { metadataPlugin, startMetadataConsumers, metadataAccessPolicy, METADATA_SCHEMA } from '@docksphere/metadata';
 import { hooksPlugin, startHooksConsumers, createDeliveryQueue } from '@docksphere/hooks';
 import { migrateAll } from './migrations.ts';
+import { serveConsole } from './console.ts';
 
 export interface RunningDockSphere {
   app: FastifyInstance;
@@ -63,7 +65,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
           publicKeyFile: auth.publicKeyFile,
         });
 
-  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors, tls: config.server.tls });
+  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors, server: config.server });
   // Collects the route schemas of every service mounted below into one document (/api/openapi.json).
   await registerOpenApi(app);
   // The token service asks metadata's permission model in-process (no /internal HTTP hop).
@@ -91,6 +93,8 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
     }),
   );
   await apiReferenceRoutes(app, { document: () => app.swagger() });
+  // The console's static files, from apps/web/out beside this app (src/ or dist/ alike).
+  await serveConsole(app, { dir: config.server.webDir ?? fileURLToPath(new URL('../../web/out/', import.meta.url)), logger });
   const expiry = startUploadExpiry({ db, store, config: config.registry, logger }, 60_000);
   for (const relay of Object.values(relays)) relay.start();
 

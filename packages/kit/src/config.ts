@@ -1,11 +1,16 @@
 // The one config loader: every setting DockSphere reads from the environment (or from a YAML file
 // with the same keys, see config-file.ts), typed, with its default. Each service takes its own
 // section; README's configuration table lists these same variables.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import type { SecretsConfig } from './secret-box.ts';
 import { ConfigError, describeSetting, resolveSettings, type Env } from './config-file.ts';
 
 export { ConfigError, SECRET_VARIABLES, configFilePath } from './config-file.ts';
+
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : path.resolve(value);
+}
 
 function read(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -40,8 +45,28 @@ export interface ServerConfig {
   logLevel: string;
   /** Shared secret for /internal/* calls between services. */
   internalSecret: string | undefined;
+  /** The web console's built files (apps/web/out); unset means the all-in-one's own copy. */
+  webDir: string | undefined;
   /** Serve HTTPS with this certificate and key (PEM files, reloaded when they change); unset: plain HTTP. */
   tls: TlsFiles | undefined;
+  /**
+   * Proxies whose X-Forwarded-* headers are believed (TRUSTED_PROXIES: addresses or CIDRs, comma
+   * separated). Empty: the socket's address is the client's (all-in-one default).
+   */
+  trustedProxies: string[];
+  timeouts: HttpTimeouts;
+}
+
+/** How long a connection may keep the server waiting (SERVER_*_TIMEOUT_MS, SHUTDOWN_DRAIN_MS). */
+export interface HttpTimeouts {
+  /** Whole request head (request line and headers) must arrive within this. */
+  headersMs: number;
+  /** A request body that sends nothing for this long is cut (an upload over a slow link still sends). */
+  bodyIdleMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** On SIGTERM, in-flight requests get this long to finish before their connections are closed. */
+  drainMs: number;
 }
 
 export interface TlsFiles {
@@ -94,6 +119,8 @@ export interface RegistryConfig {
   maxPageSize: number;
   /** Sample rate for image-pulled events: 1 = every pull, 0 = none. */
   pullEventSampleRate: number;
+  /** Most upload sessions one user may hold open (MAX_UPLOAD_SESSIONS_PER_USER; 0: no bound). */
+  maxUploadSessionsPerUser: number;
 }
 
 /** The auth service: accounts, sessions, 2FA, access tokens, LDAP, the Docker token service. */
@@ -125,7 +152,20 @@ export interface AuthConfig {
   /** Cookies get the Secure flag; default on when publicUrl is https. */
   secureCookies: boolean;
   resetTtlSeconds: number;
-  rateLimit: { loginPerIpPerMinute: number; loginPerAccountPerMinute: number; tokenPerIpPerMinute: number; resetPerIpPerHour: number; failuresBeforeDelay: number };
+  rateLimit: {
+    /** Console login attempts per address per minute. */
+    loginPerIpPerMinute: number;
+    /** Failed logins per account per minute, from all addresses, before the account guard starts. */
+    loginPerAccountPerMinute: number;
+    /** How long the account guard lasts: addresses that failed on the account are refused meanwhile. */
+    accountGuardSeconds: number;
+    /** Failed credential checks per address per minute, on any account and channel. */
+    failuresPerIpPerMinute: number;
+    /** Tokens issued per address per minute (successes and anonymous requests; failures count apart). */
+    tokenPerIpPerMinute: number;
+    resetPerIpPerHour: number;
+    failuresBeforeDelay: number;
+  };
   ldap: {
     url: string | undefined;
     /** DN of the user to bind as, with {username} replaced (escaped), e.g. uid={username},ou=people,dc=example,dc=org. */
@@ -256,7 +296,15 @@ function configFromSettings(env: Env): DockSphereConfig {
       publicUrl,
       logLevel: read(env, 'LOG_LEVEL') ?? 'info',
       internalSecret: read(env, 'INTERNAL_SECRET'),
+      webDir: optionalPath(read(env, 'WEB_DIR')),
       tls,
+      trustedProxies: trustedProxies(env),
+      timeouts: {
+        headersMs: positive(env, 'SERVER_HEADERS_TIMEOUT_MS', 30_000),
+        bodyIdleMs: positive(env, 'SERVER_BODY_IDLE_TIMEOUT_MS', 120_000),
+        keepAliveMs: positive(env, 'SERVER_KEEPALIVE_TIMEOUT_MS', 65_000),
+        drainMs: int(env, 'SHUTDOWN_DRAIN_MS', 120_000),
+      },
     },
     database: { url: read(env, 'DATABASE_URL'), dataDir: path.resolve(read(env, 'PGLITE_DIR') ?? path.join(dataDir, 'pglite')), pgliteRelaxedDurability: bool(env, 'PGLITE_RELAXED_DURABILITY', true) },
     storage: {
@@ -286,6 +334,7 @@ function configFromSettings(env: Env): DockSphereConfig {
       maxManifestBytes: int(env, 'MAX_MANIFEST_BYTES', 4 * 1024 * 1024),
       maxPageSize: int(env, 'MAX_PAGE_SIZE', 1000),
       pullEventSampleRate,
+      maxUploadSessionsPerUser: int(env, 'MAX_UPLOAD_SESSIONS_PER_USER', 200),
     },
     events: { natsUrl: read(env, 'NATS_URL') },
     auth: loadAuthConfig(env, dataDir, publicUrl),
@@ -297,6 +346,26 @@ function configFromSettings(env: Env): DockSphereConfig {
     },
     hooks: loadHooksConfig(env),
   };
+}
+
+function positive(env: Env, name: string, fallback: number): number {
+  const n = int(env, name, fallback);
+  if (n < 1) throw new ConfigError(`${describeSetting(env, name)} must be at least 1, got ${n}`);
+  return n;
+}
+
+function trustedProxies(env: Env): string[] {
+  const entries = (read(env, 'TRUSTED_PROXIES') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || extra !== undefined) {
+      throw new ConfigError(`${describeSetting(env, 'TRUSTED_PROXIES')} entries must be IP addresses or CIDRs, got "${entry}"`);
+    }
+  }
+  return entries;
 }
 
 function tlsFiles(env: Env): TlsFiles | undefined {
@@ -366,7 +435,10 @@ function loadAuthConfig(env: Env, dataDir: string, publicUrl: string): AuthConfi
     rateLimit: {
       loginPerIpPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_IP', 30),
       loginPerAccountPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_ACCOUNT', 10),
-      tokenPerIpPerMinute: int(env, 'RATE_LIMIT_TOKEN_PER_IP', 600),
+      accountGuardSeconds: int(env, 'LOGIN_ACCOUNT_GUARD_SECONDS', 900),
+      failuresPerIpPerMinute: int(env, 'RATE_LIMIT_FAILURES_PER_IP', 30),
+      // Generous: clients that fetch a token per request (no token cache) must never be refused.
+      tokenPerIpPerMinute: int(env, 'RATE_LIMIT_TOKEN_PER_IP', 6000),
       resetPerIpPerHour: int(env, 'RATE_LIMIT_RESET_PER_IP', 10),
       failuresBeforeDelay: int(env, 'LOGIN_FAILURES_BEFORE_DELAY', 5),
     },

@@ -4,6 +4,7 @@ export * from './logger.ts';
 export * from './errors.ts';
 export * from './http.ts';
 export * from './process.ts';
+export * from './lifecycle.ts';
 export * from './openapi.ts';
 export * from './pagination.ts';
 export * from './secret-box.ts';

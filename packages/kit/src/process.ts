@@ -1,5 +1,6 @@
 // How a DockSphere process starts and stops: one place for the fatal-start exit and the
 // SIGTERM/SIGINT shutdown sequence every main (and all-in-one) runs.
+import { beginDraining } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 
 /** A step of shutdown, run in order: stop taking requests first, close storage last. */
@@ -11,6 +12,7 @@ export function closeOnSignal(logger: Logger, name: string, steps: readonly Shut
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
+    beginDraining();
     logger.info({ signal }, `${name} shutting down`);
     try {
       for (const step of steps) await step();

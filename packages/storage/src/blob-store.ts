@@ -11,7 +11,26 @@ export interface ByteRange {
   end: number;
 }
 
-export type BlobStat = { exists: true; size: number } | { exists: false };
+/** modifiedAt: when the bytes were last written (commit time); GC's grace period is measured from it. */
+export type BlobStat = { exists: true; size: number; modifiedAt: Date } | { exists: false };
+
+/** One committed blob met while walking the store. */
+export interface StoredBlob {
+  digest: string;
+  size: number;
+  modifiedAt: Date;
+}
+
+/** One upload's staged data met while walking the store. */
+export interface StagedUpload {
+  id: string;
+  modifiedAt: Date;
+}
+
+/** Options of the calls that may take long (walks): the signal stops them, rejecting with its reason. */
+export interface LongCallOptions {
+  signal?: AbortSignal | undefined;
+}
 
 /** size is the whole blob's size, also for a range read (for Content-Range); body yields exactly the bytes asked for. */
 export type BlobRead = { exists: true; size: number; body: Readable } | { exists: false };
@@ -22,8 +41,15 @@ export type DirectLocation =
   | { kind: 'path'; path: string }; // path relative to the blobs root: NGINX X-Accel-Redirect
 
 export interface BlobStore {
-  /** Size of a committed blob, or that it is absent. */
+  /** Size and modification time of a committed blob, or that it is absent. */
   stat(digest: string): Promise<BlobStat>;
+  /**
+   * Walks every committed blob, in no promised order (names that are not blob digests are skipped).
+   * Blobs committed or deleted during the walk may or may not be met.
+   */
+  listBlobs(options?: LongCallOptions): AsyncIterable<StoredBlob>;
+  /** Walks every upload with staged data (ids that are not upload ids are skipped). */
+  listUploads(options?: LongCallOptions): AsyncIterable<StagedUpload>;
   /** Streams a committed blob, whole or one range (the range is already checked against its size). */
   read(digest: string, range?: ByteRange): Promise<BlobRead>;
   /**

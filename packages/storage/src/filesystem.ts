@@ -1,12 +1,12 @@
 // Filesystem BlobStore: content-addressed files under <dir>/blobs, uploads staged under <dir>/uploads,
 // committed by fsync + rename so a blob file is either absent or complete.
-import { mkdir, open, rename, rm, stat, truncate, appendFile } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, stat, truncate, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { FileReadStream } from './file-read-stream.ts';
-import type { BlobRead, BlobStat, BlobStore, ByteRange, DirectLocation } from './blob-store.ts';
+import type { BlobRead, BlobStat, BlobStore, ByteRange, DirectLocation, LongCallOptions, StagedUpload, StoredBlob } from './blob-store.ts';
 import { InvalidOffsetError, UploadNotFoundError } from './errors.ts';
-import { blobRelativePath, checkCount, checkedUploadId, checkRange } from './layout.ts';
+import { blobRelativePath, checkCount, checkedUploadId, checkRange, digestOfRelativePath, isUploadId } from './layout.ts';
 
 export interface FilesystemBlobStoreOptions {
   /** Root directory: blobs/ and uploads/ are created beneath it. */
@@ -55,10 +55,39 @@ export class FilesystemBlobStore implements BlobStore {
   async stat(digest: string): Promise<BlobStat> {
     try {
       const s = await stat(this.#blobPath(digest));
-      return { exists: true, size: s.size };
+      return { exists: true, size: s.size, modifiedAt: s.mtime };
     } catch (err) {
       if (isCode(err, 'ENOENT')) return { exists: false };
       throw err;
+    }
+  }
+
+  async *listBlobs(options?: LongCallOptions): AsyncIterable<StoredBlob> {
+    for (const algorithm of await entries(this.blobsDir, options?.signal)) {
+      for (const fanout of await entries(path.join(this.blobsDir, algorithm), options?.signal)) {
+        for (const hex of await entries(path.join(this.blobsDir, algorithm, fanout), options?.signal)) {
+          const digest = digestOfRelativePath(`${algorithm}/${fanout}/${hex}`);
+          if (digest === undefined) continue;
+          const s = await this.stat(digest);
+          if (s.exists) yield { digest, size: s.size, modifiedAt: s.modifiedAt };
+        }
+      }
+    }
+  }
+
+  async *listUploads(options?: LongCallOptions): AsyncIterable<StagedUpload> {
+    for (const id of await entries(this.uploadsDir, options?.signal)) {
+      if (!isUploadId(id)) continue;
+      try {
+        const s = await stat(path.join(this.uploadsDir, id));
+        let modifiedAt = s.mtime;
+        // Appends change the data file, not its directory.
+        const data = await stat(path.join(this.uploadsDir, id, 'data')).catch(() => undefined);
+        if (data && data.mtime > modifiedAt) modifiedAt = data.mtime;
+        yield { id, modifiedAt };
+      } catch (err) {
+        if (!isCode(err, 'ENOENT')) throw err;
+      }
     }
   }
 
@@ -176,6 +205,20 @@ export class FilesystemBlobStore implements BlobStore {
   async close(): Promise<void> {
     // Nothing held open between calls: every stream closes its own file handle.
   }
+}
+
+/** Names in a directory, sorted (none when it does not exist); checks the signal first. */
+async function entries(dir: string, signal: AbortSignal | undefined): Promise<string[]> {
+  signal?.throwIfAborted();
+  const names: string[] = [];
+  try {
+    const handle = await opendir(dir);
+    for await (const entry of handle) names.push(entry.name);
+  } catch (err) {
+    if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return [];
+    throw err;
+  }
+  return names.sort();
 }
 
 /** fsync a directory so the rename that put a blob in it survives a power loss. */

@@ -14,6 +14,21 @@ export function blobRelativePath(digest: string): string {
   return `${parsed.algorithm}/${parsed.hex.slice(0, 2)}/${parsed.hex}`;
 }
 
+/** The digest a "<alg>/<2 hex>/<hex>" relative path names, or undefined when it names none. */
+export function digestOfRelativePath(relative: string): string | undefined {
+  const parts = relative.split('/');
+  if (parts.length !== 3) return undefined;
+  const [algorithm, fanout, hex] = parts as [string, string, string];
+  const parsed = parseDigest(`${algorithm}:${hex}`);
+  if (!parsed || parsed.hex.slice(0, 2) !== fanout) return undefined;
+  return parsed.digest;
+}
+
+/** Whether a name is an upload id as checkedUploadId makes them (a lowercase UUID). */
+export function isUploadId(name: string): boolean {
+  return UUID.test(name) && name === name.toLowerCase();
+}
+
 /** The upload id itself, once checked to be a UUID (lowercased so one upload has one name). */
 export function checkedUploadId(id: string): string {
   if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidUploadIdError(String(id));

@@ -20,10 +20,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobRead, BlobStat, BlobStore, ByteRange, DirectLocation } from './blob-store.ts';
+import type { BlobRead, BlobStat, BlobStore, ByteRange, DirectLocation, LongCallOptions, StagedUpload, StoredBlob } from './blob-store.ts';
 import { InvalidOffsetError, UploadNotFoundError } from './errors.ts';
 import { contiguousEnd, covering, MAX_COPY, partCopyPlan, type PartCopy, type Piece, type StagedChunk } from './s3-chunks.ts';
-import { blobRelativePath, checkCount, checkedUploadId, checkRange, STREAM_HIGH_WATER_MARK } from './layout.ts';
+import { blobRelativePath, checkCount, checkedUploadId, checkRange, digestOfRelativePath, isUploadId, STREAM_HIGH_WATER_MARK } from './layout.ts';
 
 const MiB = 1024 * 1024;
 /** Parts lib-storage buffers in memory per streamed upload: queue depth x part size is the bound. */
@@ -126,11 +126,53 @@ export class S3BlobStore implements BlobStore {
     const Key = this.#blobKey(digest);
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
-      return { exists: true, size: head.ContentLength ?? 0 };
+      return { exists: true, size: head.ContentLength ?? 0, modifiedAt: head.LastModified ?? new Date(0) };
     } catch (err) {
       if (isNotFound(err)) return { exists: false };
       throw err;
     }
+  }
+
+  async *listBlobs(options?: LongCallOptions): AsyncIterable<StoredBlob> {
+    const root = `${this.prefix}blobs/`;
+    for await (const object of this.#walk(root, options?.signal)) {
+      const digest = digestOfRelativePath(object.key.slice(root.length));
+      if (digest !== undefined) yield { digest, size: object.size, modifiedAt: object.modifiedAt };
+    }
+  }
+
+  async *listUploads(options?: LongCallOptions): AsyncIterable<StagedUpload> {
+    const root = `${this.prefix}uploads/`;
+    // Keys come in order, so one upload's objects are consecutive: its newest object dates it.
+    let current: StagedUpload | undefined;
+    for await (const object of this.#walk(root, options?.signal)) {
+      const id = object.key.slice(root.length).split('/')[0] ?? '';
+      if (!isUploadId(id)) continue;
+      if (current && current.id !== id) {
+        yield current;
+        current = undefined;
+      }
+      if (!current) current = { id, modifiedAt: object.modifiedAt };
+      else if (object.modifiedAt > current.modifiedAt) current.modifiedAt = object.modifiedAt;
+    }
+    if (current) yield current;
+  }
+
+  /** Every object under a prefix, page by page. */
+  async *#walk(prefix: string, signal: AbortSignal | undefined): AsyncIterable<{ key: string; size: number; modifiedAt: Date }> {
+    let ContinuationToken: string | undefined;
+    do {
+      signal?.throwIfAborted();
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(ContinuationToken ? { ContinuationToken } : {}) }),
+        signal ? { abortSignal: signal } : {},
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield { key: object.Key, size: object.Size ?? 0, modifiedAt: object.LastModified ?? new Date(0) };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
   }
 
   async read(digest: string, range?: ByteRange): Promise<BlobRead> {

@@ -67,7 +67,7 @@ export function blobStoreContract(getStore: () => BlobStore): void {
   it('commits staged bytes and serves them whole and by range', async () => {
     const store = getStore();
     const { digest, bytes } = await push(store, [randomBytes(1000), randomBytes(2345)]);
-    expect(await store.stat(digest)).toEqual({ exists: true, size: bytes.length });
+    expect(await store.stat(digest)).toMatchObject({ exists: true, size: bytes.length });
     expect((await readAll(store, digest)).equals(bytes)).toBe(true);
     const ranged = await store.read(digest, { start: 10, end: 1500 });
     expect(ranged.exists && ranged.size).toBe(bytes.length);
@@ -84,7 +84,7 @@ export function blobStoreContract(getStore: () => BlobStore): void {
     await store.startUpload(id);
     const digest = sha256(Buffer.alloc(0));
     await store.commitUpload(id, digest, 0);
-    expect(await store.stat(digest)).toEqual({ exists: true, size: 0 });
+    expect(await store.stat(digest)).toMatchObject({ exists: true, size: 0 });
     expect((await readAll(store, digest)).length).toBe(0);
   });
 
@@ -107,7 +107,7 @@ export function blobStoreContract(getStore: () => BlobStore): void {
     const digest = `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
     const { id, size } = await stage(store, [bytes]);
     await store.commitUpload(id, digest, size);
-    expect(await store.stat(digest)).toEqual({ exists: true, size: 2000 });
+    expect(await store.stat(digest)).toMatchObject({ exists: true, size: 2000 });
     expect((await readAll(store, digest)).equals(bytes)).toBe(true);
   });
 
@@ -187,7 +187,7 @@ export function blobStoreContract(getStore: () => BlobStore): void {
     const { digest } = await push(store, [bytes]);
     const { id, size } = await stage(store, [bytes.subarray(0, 2000), bytes.subarray(2000)]);
     await store.commitUpload(id, digest, size);
-    expect(await store.stat(digest)).toEqual({ exists: true, size: 5000 });
+    expect(await store.stat(digest)).toMatchObject({ exists: true, size: 5000 });
     expect((await readAll(store, digest)).equals(bytes)).toBe(true);
     await expect(store.readUpload(id, 0)).rejects.toMatchObject({ name: 'UploadNotFoundError' });
   });
@@ -198,7 +198,7 @@ export function blobStoreContract(getStore: () => BlobStore): void {
     const digest = sha256(bytes);
     const uploads = await Promise.all([1, 2, 3].map(() => stage(store, [bytes.subarray(0, 100 * 1024), bytes.subarray(100 * 1024)])));
     await Promise.all(uploads.map((u) => store.commitUpload(u.id, digest, u.size)));
-    expect(await store.stat(digest)).toEqual({ exists: true, size: bytes.length });
+    expect(await store.stat(digest)).toMatchObject({ exists: true, size: bytes.length });
     expect((await readAll(store, digest)).equals(bytes)).toBe(true);
     for (const u of uploads) await expect(store.readUpload(u.id, 0)).rejects.toMatchObject({ name: 'UploadNotFoundError' });
   });
@@ -237,7 +237,7 @@ export function blobStoreContract(getStore: () => BlobStore): void {
     const store = getStore();
     const chunks = [randomBytes(8 * MiB), randomBytes(8 * MiB), randomBytes(8 * MiB)];
     const { digest, bytes } = await push(store, chunks);
-    expect(await store.stat(digest)).toEqual({ exists: true, size: 24 * MiB });
+    expect(await store.stat(digest)).toMatchObject({ exists: true, size: 24 * MiB });
     expect(sha256(await readAll(store, digest))).toBe(digest);
     const across = { start: 8 * MiB - 10, end: 16 * MiB + 10 };
     expect((await readAll(store, digest, across)).equals(bytes.subarray(across.start, across.end + 1))).toBe(true);
@@ -265,5 +265,45 @@ export function blobStoreContract(getStore: () => BlobStore): void {
       await expect(store.abortUpload(bad)).rejects.toMatchObject({ name: 'InvalidUploadIdError' });
     }
     await store.abortUpload(id);
+  });
+
+  it('stats a committed blob with its size and a modification time, and walks committed blobs and staged uploads', async () => {
+    const store = getStore();
+    const before = Date.now() - 5_000;
+    const { digest, bytes } = await push(store, [randomBytes(3000)]);
+    const s = await store.stat(digest);
+    expect(s).toMatchObject({ exists: true, size: bytes.length });
+    if (!s.exists) throw new Error('absent');
+    expect(s.modifiedAt.getTime()).toBeGreaterThan(before);
+    expect(s.modifiedAt.getTime()).toBeLessThan(Date.now() + 5_000);
+
+    const blobs = new Map<string, { size: number; modifiedAt: Date }>();
+    for await (const blob of store.listBlobs()) blobs.set(blob.digest, blob);
+    expect(blobs.get(digest)).toMatchObject({ size: bytes.length });
+
+    const { id } = await stage(store, [randomBytes(10)]);
+    const ids: string[] = [];
+    for await (const upload of store.listUploads()) ids.push(upload.id);
+    expect(ids).toContain(id.toLowerCase());
+    await store.abortUpload(id);
+    const after: string[] = [];
+    for await (const upload of store.listUploads()) after.push(upload.id);
+    expect(after).not.toContain(id.toLowerCase());
+
+    await store.delete(digest);
+    const left: string[] = [];
+    for await (const blob of store.listBlobs()) left.push(blob.digest);
+    expect(left).not.toContain(digest);
+  });
+
+  it('stops a walk when its signal is aborted', async () => {
+    const store = getStore();
+    await push(store, [randomBytes(100)]);
+    const controller = new AbortController();
+    controller.abort(new Error('stopped by the test'));
+    const walk = async () => {
+      for await (const blob of store.listBlobs({ signal: controller.signal })) void blob;
+    };
+    await expect(walk()).rejects.toThrow('stopped by the test');
   });
 }

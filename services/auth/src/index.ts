@@ -18,7 +18,7 @@ export { createKeyStore, type KeyStore, type KeyStoreOptions, type SigningAlgori
 export { bootstrapAdmin, type BootstrapOptions, type BootstrapResult } from './domain/bootstrap.ts';
 export { BuiltinAccessPolicy, HttpAccessPolicy, parseGroupGrants, OWNER_ACTIONS, type AccessPolicy, type GroupGrant } from './domain/access-policy.ts';
 export type { Subject, CredentialLimits } from './domain/subject.ts';
-export { MemoryCounterStore, RedisCounterStore, type CounterStore } from './domain/rate-limit.ts';
+export { memoryLimiterStore, redisLimiterStore, type LimiterStore } from './domain/rate-limit.ts';
 export { createSmtpMailer, type Mailer, type MailMessage } from './domain/mailer.ts';
 export { CONSOLE_AUDIENCE } from './context.ts';
 export { keyStoreOptions, adminOptions } from './settings.ts';

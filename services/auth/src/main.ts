@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const bus = await createEventBus(config.events, { logger });
   const relay = new OutboxRelay({ db: database.db, schema: AUTH_SCHEMA, bus, onError: (err) => logger.error({ err }, 'auth outbox relay failed') });
 
-  const app = createHttpServer({ logger, tls: config.server.tls });
+  const app = createHttpServer({ logger, server: config.server });
   await app.register(authPlugin, { db: database.db, config, keys, logger, onOutboxWrite: () => relay.nudge() });
   app.get('/healthz', async () => ({ status: 'ok' }));
   relay.start();

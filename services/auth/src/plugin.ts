@@ -10,7 +10,7 @@ import { BuiltinAccessPolicy, HttpAccessPolicy, parseGroupGrants, type AccessPol
 import type { KeyStore } from './domain/keys.ts';
 import { LdapAuthenticator } from './domain/ldap.ts';
 import { createSmtpMailer, unconfiguredMailer, type Mailer } from './domain/mailer.ts';
-import { MemoryCounterStore, RateLimiter, RedisCounterStore, type CounterStore } from './domain/rate-limit.ts';
+import { memoryLimiterStore, RateLimiter, redisLimiterStore, type LimiterStore } from './domain/rate-limit.ts';
 import { sealStoredTotpSecrets } from './domain/totp-secrets.ts';
 import { accessTokenRoutes } from './routes/access-tokens.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -30,7 +30,7 @@ export interface AuthDeps {
   /** Defaults by config: the built-in rule, or metadata's POST /internal/access. */
   accessPolicy?: AccessPolicy;
   /** Defaults by config: Redis when REDIS_URL is set, memory otherwise. */
-  counters?: CounterStore;
+  limiters?: LimiterStore;
   /** Seals TOTP seeds; defaults to the keys of config.secrets. */
   secrets?: SecretBox;
   /** Defaults by config: SMTP_URL, or a mailer that refuses (and the failure is logged). */
@@ -53,13 +53,13 @@ const JSON_LIMIT = 64 * 1024;
 export const authPlugin: FastifyPluginAsync<AuthDeps> = async (app: FastifyInstance, deps: AuthDeps) => {
   const { config } = deps;
   const settings = config.auth;
-  const counters = deps.counters ?? (settings.redisUrl ? new RedisCounterStore(settings.redisUrl) : new MemoryCounterStore());
+  const limiters = deps.limiters ?? (settings.redisUrl ? redisLimiterStore(settings.redisUrl) : memoryLimiterStore());
   const ctx: AuthContext = {
     db: deps.db,
     settings,
     keys: deps.keys,
     policy: deps.accessPolicy ?? defaultAccessPolicy(config),
-    limiter: new RateLimiter(counters, { failuresBeforeDelay: settings.rateLimit.failuresBeforeDelay }),
+    limiter: new RateLimiter(limiters, { failuresBeforeDelay: settings.rateLimit.failuresBeforeDelay }),
     secrets: deps.secrets ?? SecretBox.fromConfig(config.secrets),
     mailer: deps.mailer ?? (settings.smtpUrl ? createSmtpMailer(settings.smtpUrl, settings.mailFrom) : unconfiguredMailer),
     ldap: settings.ldap.url ? new LdapAuthenticator({ ...settings.ldap, url: settings.ldap.url }) : undefined,
@@ -69,7 +69,7 @@ export const authPlugin: FastifyPluginAsync<AuthDeps> = async (app: FastifyInsta
     publicUrl: config.server.publicUrl,
     outboxWritten: deps.onOutboxWrite ?? (() => undefined),
   };
-  if (!deps.counters) app.addHook('onClose', async () => ctx.limiter.close());
+  if (!deps.limiters) app.addHook('onClose', async () => ctx.limiter.close());
 
   // Seeds stored in plain text (before 002_sealed_totp_secrets) or under a retired key are sealed anew.
   await sealStoredTotpSecrets(ctx.db, ctx.secrets, ctx.logger);

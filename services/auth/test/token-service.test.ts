@@ -208,3 +208,33 @@ describe('events', () => {
     expect(admin.accessToken).toBeTruthy();
   });
 });
+
+describe('POST /api/auth/session/registry-token (the console reading images and deleting tags)', () => {
+  const url = '/api/auth/session/registry-token';
+
+  it('signs a registry token for the session\'s user with the actions they hold, pull and delete only', async () => {
+    const alice = await consoleLogin(auth.app, 'alice', 'alice-password-1');
+    const res = await auth.app.inject({
+      method: 'POST',
+      url,
+      cookies: alice.cookies,
+      headers: { 'x-csrf-token': alice.csrfToken },
+      payload: { scopes: ['repository:alice/app:pull,delete', 'repository:bob/lib:pull'] },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const claims = await verify(res.json().token);
+    expect(claims.sub).toBe('alice');
+    // bob's private namespace gives alice nothing: intersected like /auth/token, not an error.
+    expect(claims.access).toEqual([{ type: 'repository', name: 'alice/app', actions: ['pull', 'delete'] }]);
+  });
+
+  it('needs a console session and its CSRF header, and never issues push', async () => {
+    const alice = await consoleLogin(auth.app, 'alice', 'alice-password-1');
+    const payload = { scopes: ['repository:alice/app:pull'] };
+    expect((await auth.app.inject({ method: 'POST', url, payload })).statusCode).toBe(401);
+    expect((await auth.app.inject({ method: 'POST', url, cookies: alice.cookies, payload })).statusCode).toBe(403);
+    const push = await auth.app.inject({ method: 'POST', url, cookies: alice.cookies, headers: { 'x-csrf-token': alice.csrfToken }, payload: { scopes: ['repository:alice/app:pull,push'] } });
+    expect(push.statusCode).toBe(400);
+  });
+});

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const secrets = SecretBox.fromConfig(config.secrets);
   const consumers = await startHooksConsumers({ db: database.db, bus, queue, config: config.hooks, logger, secrets });
 
-  const app = createHttpServer({ logger, tls: config.server.tls });
+  const app = createHttpServer({ logger, server: config.server });
   await app.register(hooksPlugin, {
     db: database.db,
     config,

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
 
   const bus = await createEventBus(config.events, { logger });
   const relay = new OutboxRelay({ db: database.db, schema: METADATA_SCHEMA, bus, onError: (err) => logger.error({ err }, 'metadata outbox relay failed') });
-  const app = createHttpServer({ logger, tls: config.server.tls });
+  const app = createHttpServer({ logger, server: config.server });
   await app.register(metadataPlugin, { db: database.db, config, logger, onOutboxWrite: () => relay.nudge() });
   // NGINX routes /api/* to metadata: it serves the whole platform's document, merged at build time.
   await apiReferenceRoutes(app, { document: () => platformDocument });

@@ -369,4 +369,37 @@ describe('metadata API', () => {
       expect((await req('GET', '/api/namespaces/eve')).statusCode).toBe(404);
     });
   });
+
+  // Last: its pushes would change the counts the dashboard and statistics tests expect.
+  describe('tag list order and filter', () => {
+    const push = (repository: string, digest: string, tag: string) =>
+      t.emit('registry.manifest.pushed', { repository, digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 500, tag }, 'alice');
+
+    it('sorts tags by name, push time or semantic version, filters by name, and pages every order without gaps', async () => {
+      expect((await req('POST', '/api/repositories', a, { name: 'alice/sorted', visibility: 'private' })).statusCode).toBe(201);
+      const names = ['v1.2.0', '1.10.0', '1.9.3', '2.0.0-rc.1', '2.0.0', 'latest', 'v1.2.0-beta', 'dev_x'];
+      for (const [i, name] of names.entries()) await push('alice/sorted', `sha256:${String(i).repeat(64)}`, name);
+      const all = async (query: string, limit: number) => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = (await req('GET', `/api/repositories/${enc('alice/sorted')}/tags?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`, a)).json();
+          seen.push(...page.items.map((x: { tag: string }) => x.tag));
+          cursor = page.nextCursor;
+        } while (cursor);
+        return seen;
+      };
+      expect(await all('', 3)).toEqual([...names].sort());
+      expect(await all('&sort=pushed', 3)).toEqual([...names].reverse());
+      expect(await all('&sort=semver', 3)).toEqual(['2.0.0', '2.0.0-rc.1', '1.10.0', '1.9.3', 'v1.2.0', 'v1.2.0-beta', 'dev_x', 'latest']);
+      expect(await all('&sort=semver', 100)).toEqual(await all('&sort=semver', 2));
+      expect(await all('&q=RC', 10)).toEqual(['2.0.0-rc.1']);
+      expect(await all('&q=1.2', 10)).toEqual(['v1.2.0', 'v1.2.0-beta']);
+      // LIKE wildcards in the filter are text, not patterns.
+      expect(await all('&q=_', 10)).toEqual(['dev_x']);
+      expect(await all('&q=%25', 10)).toEqual([]);
+      expect((await req('GET', `/api/repositories/${enc('alice/sorted')}/tags?sort=size`, a)).statusCode).toBe(400);
+      expect((await req('GET', `/api/repositories/${enc('alice/sorted')}/tags?sort=semver&cursor=abc`, a)).statusCode).toBe(400);
+    });
+  });
 });

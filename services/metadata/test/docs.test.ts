@@ -84,6 +84,20 @@ describe('repository documentation', () => {
     for (const pattern of mustNotContain) expect(stored.html).not.toMatch(pattern);
   });
 
+  it('previews Markdown as the sanitized HTML a save would store, for signed-in users, saving nothing', async () => {
+    const before = (await t.app.inject({ method: 'GET', url: DOCS })).json();
+    for (const { markdown, mustNotContain } of XSS) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/docs/preview', headers: a, payload: { markdown } });
+      expect(res.statusCode).toBe(200);
+      for (const pattern of mustNotContain) expect(res.json().html).not.toMatch(pattern);
+    }
+    expect((await t.app.inject({ method: 'POST', url: '/api/docs/preview', headers: a, payload: { markdown: '# Hi' } })).json().html).toBe('<h1>Hi</h1>\n');
+    expect((await t.app.inject({ method: 'POST', url: '/api/docs/preview', payload: { markdown: '# Hi' } })).statusCode).toBe(401);
+    const big = await t.app.inject({ method: 'POST', url: '/api/docs/preview', headers: a, payload: { markdown: 'x'.repeat(t.config.metadata.maxDocBytes + 1) } });
+    expect(big.statusCode).toBe(413);
+    expect((await t.app.inject({ method: 'GET', url: DOCS })).json()).toEqual(before);
+  });
+
   it('keeps safe formatting: links get rel=nofollow, code keeps its language class, task lists stay inert', async () => {
     const md = '[docs](https://example.com/docs)\n\n```sh\ndocker pull x\n```\n\n- [x] done\n';
     const html = (await t.app.inject({ method: 'PUT', url: DOCS, headers: a, payload: { markdown: md } })).json().html as string;

@@ -25,13 +25,22 @@ export interface RegistryConsumerDeps {
 /** Durable consumer name (one per subject filter, as JetStream wants). */
 export const REGISTRY_CONSUMER = 'registry-metadata';
 
+/**
+ * When metadata decided the change (its clock; the database's is assumed to agree, as on one host or
+ * with NTP): content pushed after that belongs to the name's next life and is not removed.
+ */
+function decidedAt(event: DomainEvent): Date {
+  const t = Date.parse(event.occurredAt);
+  return Number.isNaN(t) ? new Date() : new Date(t);
+}
+
 export async function startRegistryConsumers(deps: RegistryConsumerDeps): Promise<{ close(): Promise<void> }> {
   async function handle(event: DomainEvent): Promise<void> {
     if (event.type === 'metadata.repository.deleted') {
       const p = event.payload as EventPayloads['metadata.repository.deleted'];
       let uploadIds: string[] = [];
       const ran = await handleOnce(deps.db, REGISTRY_SCHEMA, REGISTRY_CONSUMER, event, async (trx) => {
-        const removed = await removeRepositoryContent(trx, p.repository);
+        const removed = await removeRepositoryContent(trx, p.repository, decidedAt(event));
         uploadIds = removed.uploadIds;
         await notifyCacheChange(trx, { repository: p.repository, kind: 'repository', key: '' });
         deps.logger.info({ repository: p.repository, existed: removed.existed, event: event.id }, 'repository removed');

@@ -11,6 +11,7 @@ export { registryPlugin } from './plugin.ts';
 export { registryFrameworkErrors, type FrameworkErrorHandler } from './framework-errors.ts';
 export { createTokenVerifier, ALLOWED_ALGORITHMS, type TokenVerifier, type TokenVerifierOptions, type TokenVerification } from './auth/verifier.ts';
 export { sweepExpiredUploads } from './domain/expiry.ts';
+export { collectGarbage, planGarbageCollection, DEFAULT_GC_GRACE_SECONDS, type GarbageCollectionOptions, type GarbageCollectionPlan, type GarbageCollectionResult } from './domain/gc.ts';
 export { REGISTRY_SCHEMA, registryMigrations } from './store/migrations/index.ts';
 export { startRegistryConsumers, REGISTRY_CONSUMER, type RegistryConsumerDeps } from './consumers.ts';
 export { RepositoryInvalidations } from './domain/repository-invalidations.ts';

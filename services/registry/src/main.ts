@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   cacheInvalidation?.start();
   // Until it listens the caches are bypassed (correct, only slower), so a slow start is not fatal.
   await cacheInvalidation?.whenConnected(10_000).catch((err: unknown) => logger.warn({ err }, 'starting with the /v2 caches bypassed'));
-  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors, tls: config.server.tls });
+  const app = createHttpServer({ logger, frameworkErrors: registryFrameworkErrors, server: config.server });
   await app.register(
     registryPlugin({ db: database.db, store, config: config.registry, logger, verifier, accelPrefix: config.storage.accelPrefix, invalidations, cacheInvalidation, onEventsWritten: () => relay?.nudge() }),
   );

@@ -101,7 +101,7 @@ export function buildContext(deps: RegistryServiceDeps): RegistryContext {
     deps,
     authorizer: new Authorizer(deps.verifier, { realm: deps.config.auth.realm, service: deps.config.auth.service }),
     blobs,
-    uploads: new UploadSessions({ db: deps.db, store: deps.store, onLinked: (r, d, s) => blobs.remember(r, d, s) }),
+    uploads: new UploadSessions({ db: deps.db, store: deps.store, maxSessionsPerUser: deps.config.maxUploadSessionsPerUser, onLinked: (r, d, s) => blobs.remember(r, d, s) }),
     manifests: new ManifestService({ db: deps.db, maxManifestBytes: deps.config.maxManifestBytes, onEventsWritten: deps.onEventsWritten, crossReplica: deps.cacheInvalidation, periods }),
     pulls: new PullEvents({ db: deps.db, logger: deps.logger, sampleRate: deps.config.pullEventSampleRate, onEventsWritten: deps.onEventsWritten }),
   };

@@ -31,6 +31,7 @@ export function registryConfig(overrides: Partial<RegistryConfig> = {}, auth: 't
     maxManifestBytes: 4 * 1024 * 1024,
     maxPageSize: 100,
     pullEventSampleRate: 1,
+    maxUploadSessionsPerUser: 200,
     ...overrides,
   };
 }

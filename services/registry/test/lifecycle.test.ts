@@ -16,7 +16,7 @@ describe('repository lifecycle consumer', () => {
   let bus: InMemoryBus;
   let consumers: { close(): Promise<void> };
   let headers: { authorization: string };
-  const names = ['acme/app', 'acme/app/api', 'acme/old', 'acme/new', 'acme/merge-from', 'acme/merge-to', 'acme/again'];
+  const names = ['acme/app', 'acme/app/api', 'acme/old', 'acme/new', 'acme/merge-from', 'acme/merge-to', 'acme/again', 'acme/late'];
 
   beforeAll(async () => {
     const invalidations = new RepositoryInvalidations();
@@ -89,6 +89,21 @@ describe('repository lifecycle consumer', () => {
     expect(res.headers['docker-content-digest']).toBe(second.digest);
     const processed = await sql<{ n: string }>`select count(*) as n from registry.processed_events where event_id = ${deleted.id}`.execute(h.database.db);
     expect(Number(processed.rows[0]!.n)).toBe(1);
+  });
+
+  it('keeps content pushed after metadata deleted the repository when the delete is applied late', async () => {
+    const before = await push('acme/late', 'v1', 'late-1');
+    const deleted = newEvent('metadata.repository.deleted', actor, { repository: 'acme/late' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const after = await push('acme/late', 'v2', 'late-2');
+    await deliver(deleted);
+    expect((await get('acme/late', 'v1')).statusCode).toBe(404);
+    expect((await get('acme/late', before.digest)).statusCode).toBe(404);
+    const res = await get('acme/late', 'v2');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['docker-content-digest']).toBe(after.digest);
+    for (const layer of after.layers) expect((await headBlob('acme/late', layer)).statusCode).toBe(200);
+    expect(await rows('repositories', 'acme/late')).toBe(1);
   });
 
   it('moves a transferred repository: same bytes, tags, blobs and history under the new name, nothing under the old', async () => {

@@ -1,161 +1,130 @@
-// Rate limits and growing delays after failed logins, on a counter store that is Redis in the
-// distributed mode (shared by every replica) and memory in all-in-one.
+// Rate limits, growing lock-outs and the per-account guard behind every credential check, on
+// rate-limiter-flexible: Redis in the distributed mode (shared by every auth replica), this
+// process's memory in the all-in-one.
 import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
-export interface Counter {
-  count: number;
-  /** Milliseconds until the counter's window ends. */
-  resetInMs: number;
+export interface LimiterOptions {
+  /** Distinguishes counters of different limits in a shared store. */
+  keyPrefix: string;
+  /** Points allowed per duration. */
+  points: number;
+  /** Window in seconds. */
+  duration: number;
+  /** Once over, the key stays refused this many seconds (0: until the window ends). */
+  blockDuration?: number;
 }
 
-export interface CounterStore {
-  /** Adds one to key; a new key starts a window of windowMs. */
-  increment(key: string, windowMs: number): Promise<Counter>;
-  get(key: string): Promise<Counter | undefined>;
-  /** Sets key to a count for exactly ttlMs (a lock), replacing any window it had. */
-  set(key: string, count: number, ttlMs: number): Promise<void>;
-  delete(key: string): Promise<void>;
+/** Where counters live: makes one limiter per kind of limit. */
+export interface LimiterStore {
+  create(options: LimiterOptions): RateLimiterAbstract;
   close(): Promise<void>;
 }
 
-/** Counters in this process's memory; expired entries are swept as they are met and periodically. */
-export class MemoryCounterStore implements CounterStore {
-  private readonly entries = new Map<string, { count: number; expiresAt: number }>();
-  private readonly sweeper: NodeJS.Timeout;
-
-  constructor(private readonly maxEntries = 100_000) {
-    this.sweeper = setInterval(() => this.sweep(), 60_000);
-    this.sweeper.unref();
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [k, v] of this.entries) if (v.expiresAt <= now) this.entries.delete(k);
-  }
-
-  private live(key: string): { count: number; expiresAt: number } | undefined {
-    const e = this.entries.get(key);
-    if (e && e.expiresAt <= Date.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e;
-  }
-
-  async increment(key: string, windowMs: number): Promise<Counter> {
-    let e = this.live(key);
-    if (!e) {
-      // Bounded memory: under a flood of distinct keys, forget the oldest first.
-      if (this.entries.size >= this.maxEntries) this.sweep();
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-      e = { count: 0, expiresAt: Date.now() + windowMs };
-      this.entries.set(key, e);
-    }
-    e.count++;
-    return { count: e.count, resetInMs: e.expiresAt - Date.now() };
-  }
-
-  async get(key: string): Promise<Counter | undefined> {
-    const e = this.live(key);
-    return e ? { count: e.count, resetInMs: e.expiresAt - Date.now() } : undefined;
-  }
-
-  async set(key: string, count: number, ttlMs: number): Promise<void> {
-    this.entries.set(key, { count, expiresAt: Date.now() + ttlMs });
-  }
-
-  async delete(key: string): Promise<void> {
-    this.entries.delete(key);
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.sweeper);
-    this.entries.clear();
-  }
+/** Counters in this process's memory (all-in-one): expired keys are dropped by the library's timers. */
+export function memoryLimiterStore(): LimiterStore {
+  return { create: (o) => new RateLimiterMemory({ ...o, blockDuration: o.blockDuration ?? 0 }), close: async () => undefined };
 }
 
-const INCREMENT = `local c = redis.call('INCR', KEYS[1])
-if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local t = redis.call('PTTL', KEYS[1])
-if t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); t = tonumber(ARGV[1]) end
-return {c, t}`;
-
 /** Counters in Redis, shared by every auth replica. */
-export class RedisCounterStore implements CounterStore {
-  private readonly redis: Redis;
-
-  constructor(url: string, private readonly prefix = 'ds:auth:') {
-    this.redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
-  }
-
-  async increment(key: string, windowMs: number): Promise<Counter> {
-    const [count, ttl] = (await this.redis.eval(INCREMENT, 1, this.prefix + key, String(windowMs))) as [number, number];
-    return { count: Number(count), resetInMs: Number(ttl) };
-  }
-
-  async get(key: string): Promise<Counter | undefined> {
-    const [v, ttl] = (await this.redis.multi().get(this.prefix + key).pttl(this.prefix + key).exec())?.map(([, r]) => r) ?? [];
-    if (v === null || v === undefined || Number(ttl) < 0) return undefined;
-    return { count: Number(v), resetInMs: Number(ttl) };
-  }
-
-  async set(key: string, count: number, ttlMs: number): Promise<void> {
-    await this.redis.set(this.prefix + key, String(count), 'PX', Math.max(1, Math.ceil(ttlMs)));
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.redis.del(this.prefix + key);
-  }
-
-  async close(): Promise<void> {
-    this.redis.disconnect();
-  }
+export function redisLimiterStore(url: string): LimiterStore {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  return {
+    create: (o) => new RateLimiterRedis({ storeClient: redis, ...o, blockDuration: o.blockDuration ?? 0 }),
+    close: async () => {
+      redis.disconnect();
+    },
+  };
 }
 
 export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+const ALLOWED: LimitDecision = { allowed: true };
+const refusedFor = (ms: number): LimitDecision => ({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)) });
+
 export interface LoginGuardOptions {
-  /** Failures allowed before each further failure locks the account (from that IP) for a growing time. */
+  /** Failures of one (account, address) pair allowed before each further failure locks the pair for a growing time. */
   failuresBeforeDelay: number;
   /** Longest lock after repeated failures. */
   maxDelaySeconds?: number;
 }
 
-/** Request-rate limits per key, and growing lock-outs after repeated failures. */
+/** A failure count of one pair is kept this long after its last failure. */
+const FAILURE_MEMORY_SECONDS = 24 * 3600;
+
+/** Request-rate limits per key, growing lock-outs after repeated failures, and the per-account guard. */
 export class RateLimiter {
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
   constructor(
-    readonly store: CounterStore,
+    private readonly store: LimiterStore,
     private readonly guard: LoginGuardOptions,
   ) {}
 
-  /** Counts one request against limit per window. */
+  private limiter(kind: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract {
+    const keyPrefix = `ds:auth:${kind}:${points}:${duration}:${blockDuration}`;
+    let limiter = this.limiters.get(keyPrefix);
+    if (!limiter) {
+      limiter = this.store.create({ keyPrefix, points, duration, blockDuration });
+      this.limiters.set(keyPrefix, limiter);
+    }
+    return limiter;
+  }
+
+  private static async consume(limiter: RateLimiterAbstract, key: string): Promise<LimitDecision> {
+    try {
+      await limiter.consume(key);
+      return ALLOWED;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return refusedFor(err.msBeforeNext);
+      throw err;
+    }
+  }
+
+  /** Counts one request against limit per window; limit 0 turns the limit off. */
   async hit(key: string, limit: number, windowSeconds: number): Promise<LimitDecision> {
-    if (limit <= 0) return { allowed: true };
-    const c = await this.store.increment(`rl:${key}`, windowSeconds * 1000);
-    if (c.count <= limit) return { allowed: true };
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(c.resetInMs / 1000)) };
+    if (limit <= 0) return ALLOWED;
+    return RateLimiter.consume(this.limiter('rate', limit, windowSeconds), key);
   }
 
-  /** Whether failures on this key have locked it for now. */
-  async locked(key: string): Promise<LimitDecision> {
-    const lock = await this.store.get(`lock:${key}`);
-    if (!lock) return { allowed: true };
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(lock.resetInMs / 1000)) };
+  /** Whether key has used up its limit in this window (or is blocked), without counting. */
+  async over(key: string, limit: number, windowSeconds: number, blockSeconds = 0): Promise<LimitDecision> {
+    if (limit <= 0) return ALLOWED;
+    const res = await this.limiter('rate', limit, windowSeconds, blockSeconds).get(key);
+    return res && res.consumedPoints >= limit ? refusedFor(res.msBeforeNext) : ALLOWED;
   }
 
-  /** Records a failure; past the threshold each failure locks the key for twice as long as the last. */
-  async failed(key: string): Promise<void> {
-    const failures = await this.store.increment(`fail:${key}`, 24 * 3600 * 1000);
-    const over = failures.count - this.guard.failuresBeforeDelay;
+  /** Counts one event against limit per window; past it the key is refused for blockSeconds. */
+  async count(key: string, limit: number, windowSeconds: number, blockSeconds = 0): Promise<LimitDecision> {
+    if (limit <= 0) return ALLOWED;
+    return RateLimiter.consume(this.limiter('rate', limit, windowSeconds, blockSeconds), key);
+  }
+
+  /** Whether failures on this pair have locked it for now. */
+  async locked(pair: string): Promise<LimitDecision> {
+    const res = await this.limiter('lock', 1, 1).get(pair);
+    return res && res.consumedPoints > 1 ? refusedFor(res.msBeforeNext) : ALLOWED;
+  }
+
+  /** Whether this pair has failed since its last success (within a day). */
+  async hasFailed(pair: string): Promise<boolean> {
+    const res = await this.limiter('fail', 1e9, FAILURE_MEMORY_SECONDS).get(pair);
+    return res !== null && res.consumedPoints > 0;
+  }
+
+  /** Records a failure; past the threshold each failure locks the pair for twice as long as the last. */
+  async failed(pair: string): Promise<void> {
+    const res = await this.limiter('fail', 1e9, FAILURE_MEMORY_SECONDS).consume(pair);
+    const over = res.consumedPoints - this.guard.failuresBeforeDelay;
     if (over < 0) return;
     const seconds = Math.min(this.guard.maxDelaySeconds ?? 900, 2 ** over);
-    await this.store.set(`lock:${key}`, 1, seconds * 1000);
+    await this.limiter('lock', 1, 1).block(pair, seconds);
   }
 
-  /** A success forgets the failures. */
-  async succeeded(key: string): Promise<void> {
-    await this.store.delete(`fail:${key}`);
-    await this.store.delete(`lock:${key}`);
+  /** A success forgets the pair's failures and lock. */
+  async succeeded(pair: string): Promise<void> {
+    await this.limiter('fail', 1e9, FAILURE_MEMORY_SECONDS).delete(pair);
+    await this.limiter('lock', 1, 1).delete(pair);
   }
 
   async close(): Promise<void> {

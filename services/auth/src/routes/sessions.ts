@@ -3,8 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ApiError } from '@docksphere/kit';
 import type { AuthContext } from '../context.ts';
+import { parseScopes } from '@docksphere/access';
 import { ConsoleSession, NoContent, SessionStarted, TwoFactorChallenge, User } from './schemas.ts';
-import { checkPassword, BAD_CREDENTIALS_MESSAGE, DISABLED_MESSAGE } from '../domain/authenticate.ts';
+import { checkPassword, userSubject, BAD_CREDENTIALS_MESSAGE, DISABLED_MESSAGE } from '../domain/authenticate.ts';
+import { issueRegistryToken } from '../domain/registry-tokens.ts';
 import { admitLogin, loginFailed, loginSucceeded } from '../domain/login-guard.ts';
 import { refreshSession, startSession } from '../domain/console-sessions.ts';
 import { checkSecondFactor } from '../domain/two-factor.ts';
@@ -22,6 +24,10 @@ const Credentials = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 256 }),
   password: Type.String({ minLength: 1, maxLength: 1024 }),
 });
+
+/** What the console may ask a registry token for: reading images and deleting tags, one repository at a time. */
+const ConsoleRegistryScope = Type.String({ maxLength: 300, pattern: '^repository:[a-z0-9][a-z0-9._/-]*:(pull|pull,delete|delete,pull|delete)$' });
+const RegistryTokenRequest = Type.Object({ scopes: Type.Array(ConsoleRegistryScope, { minItems: 1, maxItems: 4 }) }, { additionalProperties: false });
 
 const SecondStep = Type.Object({
   challenge: Type.String({ minLength: 1, maxLength: 4096 }),
@@ -103,6 +109,24 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AuthContext): Pro
   r.get('/api/auth/session', { schema: { tags: ['sessions'], summary: 'The current session and its user', response: { 200: Type.Object({ user: User, sessionId: Type.String() }) } } }, async (request) => {
     const p = await requirePrincipal(ctx, request);
     return { user: userView(p.user), sessionId: p.session.id };
+  });
+
+  // The console reads manifests, image configs and referrers, and deletes tags, through /v2 like
+  // any client: this trades the session for a short-lived registry token with the actions the user
+  // holds (as /auth/token would for their password), kept in the page's memory only.
+  r.post('/api/auth/session/registry-token', {
+      schema: {
+        tags: ['sessions'],
+        summary: 'A short-lived registry token (pull, delete) for the console session\'s user, for /v2 calls from the console',
+        body: RegistryTokenRequest,
+        response: { 200: Type.Object({ token: Type.String(), access: Type.Array(Type.Object({ type: Type.String(), name: Type.String(), actions: Type.Array(Type.String()) })), expiresIn: Type.Integer() }) },
+      },
+    }, async (request, reply) => {
+    const p = await requirePrincipal(ctx, request);
+    const requested = parseScopes(request.body.scopes);
+    if (!requested) throw new ApiError('VALIDATION_FAILED', 'malformed scope: expected repository:<name>:<actions>');
+    const issued = await issueRegistryToken(ctx, userSubject(p.user), undefined, requested);
+    return reply.header('cache-control', 'no-store').send({ token: issued.token, access: issued.access, expiresIn: issued.expiresIn });
   });
 
   r.get('/api/auth/sessions', { schema: { tags: ['sessions'], summary: 'The caller\'s console sessions', response: { 200: Type.Object({ sessions: Type.Array(ConsoleSession) }) } } }, async (request) => {

@@ -78,6 +78,15 @@ function basicCredentials(request: FastifyRequest): { username: string; password
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/**
+ * Counts one token issued to this address: successes have their own generous limit, apart from
+ * failures, so a client fetching a token per request (no token cache) is not refused.
+ */
+async function admitIssue(ctx: AuthContext, origin: RequestOrigin): Promise<void> {
+  const limit = await ctx.limiter.hit(`token:ip:${origin.ip ?? '-'}`, ctx.settings.rateLimit.tokenPerIpPerMinute, 60);
+  if (!limit.allowed) throw new TokenError(429, 'TOOMANYREQUESTS', 'slow_down', 'too many token requests: try again later', { 'retry-after': String(limit.retryAfterSeconds) });
+}
+
 /** Checks username + secret with rate limits, lock-outs and events; throws a TokenError on refusal. */
 async function login(ctx: AuthContext, username: string, secret: string, origin: RequestOrigin): Promise<Extract<AuthOutcome, { ok: true }>> {
   if (username.length === 0 || username.length > 256 || secret.length === 0 || secret.length > 1024) {
@@ -97,6 +106,7 @@ async function login(ctx: AuthContext, username: string, secret: string, origin:
     throw refusal(outcome);
   }
   await loginSucceeded(ctx, username, origin);
+  await admitIssue(ctx, origin);
   await recordEvent(ctx.db, 'auth.user.login', actor(actorSubject(outcome.subject), subjectName(outcome.subject), origin), {
     userId: outcome.subject.id,
     username: subjectName(outcome.subject),
@@ -154,8 +164,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: AuthContext): Promi
       outcome = await login(ctx, creds.username, creds.password, origin);
       subject = outcome.subject;
     } else {
-      const limit = await ctx.limiter.hit(`token:ip:${origin.ip ?? '-'}`, ctx.settings.rateLimit.tokenPerIpPerMinute, 60);
-      if (!limit.allowed) throw new TokenError(429, 'TOOMANYREQUESTS', 'slow_down', 'too many token requests: try again later', { 'retry-after': String(limit.retryAfterSeconds) });
+      await admitIssue(ctx, origin);
     }
     const issued = await decide(ctx, subject, outcome, requested);
     const body: Static<typeof RegistryToken> = { token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: issued.issuedAt };
@@ -178,13 +187,16 @@ export async function tokenRoutes(app: FastifyInstance, ctx: AuthContext): Promi
       if (f.access_type === 'offline') refreshToken = await issueDockerRefreshToken(ctx, outcome.subject, outcome, f.client_id);
     } else if (f.grant_type === 'refresh_token') {
       if (!f.refresh_token) throw new TokenError(400, 'INVALID_REQUEST', 'invalid_request', 'grant_type=refresh_token needs refresh_token');
-      const limit = await ctx.limiter.hit(`token:ip:${origin.ip ?? '-'}`, ctx.settings.rateLimit.tokenPerIpPerMinute, 60);
-      if (!limit.allowed) throw new TokenError(429, 'TOOMANYREQUESTS', 'slow_down', 'too many token requests: try again later', { 'retry-after': String(limit.retryAfterSeconds) });
+      const failures = await ctx.limiter.over(`fail:ip:${origin.ip ?? '-'}`, ctx.settings.rateLimit.failuresPerIpPerMinute, 60);
+      if (!failures.allowed) throw new TokenError(429, 'TOOMANYREQUESTS', 'slow_down', 'too many failed attempts: try again later', { 'retry-after': String(failures.retryAfterSeconds) });
       const checked = await checkDockerRefreshToken(ctx, f.refresh_token, ctx.service, origin.ip);
       if (!checked.ok) {
+        // A guessed refresh token counts as a failure of the address (it names no account).
+        if (checked.reason === 'bad-credentials') await ctx.limiter.count(`fail:ip:${origin.ip ?? '-'}`, ctx.settings.rateLimit.failuresPerIpPerMinute, 60);
         if (checked.reason === 'two-factor-required') throw refusal(checked);
         throw new TokenError(401, 'UNAUTHORIZED', 'invalid_grant', checked.reason === 'disabled' ? DISABLED_MESSAGE : 'the refresh token is invalid, expired or revoked: log in again');
       }
+      await admitIssue(ctx, origin);
       outcome = checked;
       // The spec: a refresh grant returns the same refresh token, not a new one.
       refreshToken = f.refresh_token;

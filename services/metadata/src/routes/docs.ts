@@ -37,6 +37,24 @@ export async function docRoutes(app: FastifyInstance, ctx: MetadataContext): Pro
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const max = ctx.settings.maxPageSize;
 
+  // The editors' live preview: the same renderer and sanitizer as a save, without saving.
+  r.post(
+    '/api/docs/preview',
+    {
+      schema: {
+        tags: ['docs'],
+        summary: 'Render Markdown to the sanitized HTML a save would store (for editors\' live preview)',
+        body: Type.Object({ markdown: Type.String() }, { additionalProperties: false }),
+        response: { 200: Type.Object({ html: Type.String() }), 401: ErrorReply, 413: ErrorReply },
+      },
+    },
+    async (request) => {
+      await requireUser(ctx, request);
+      checkDocSize(ctx, request.body.markdown);
+      return { html: renderMarkdown(request.body.markdown) };
+    },
+  );
+
   r.get('/api/repositories/:repository/docs', { schema: { tags: ['docs'], summary: 'The repository\'s current document', params: RepositoryParams, response: { 200: Document, 404: ErrorReply } } }, async (request) => {
     const viewer = await viewerOf(ctx, request);
     const { repository } = await readableRepository(ctx, viewer, request.params.repository);

@@ -111,17 +111,58 @@ export interface TagViewRow {
   artifact_type: string | null;
 }
 
-export async function listTags(db: Kysely<any>, repositoryId: string, after: string | undefined, limit: number): Promise<TagViewRow[]> {
+export type TagSort = 'name' | 'pushed' | 'semver';
+
+/** Where the previous page ended: the last tag's name, its push time and name, or an offset (semver). */
+export type TagCursor = { sort: 'name'; after: string } | { sort: 'pushed'; pushedAt: string; tag: string } | { sort: 'semver'; offset: number };
+
+export interface TagListOptions {
+  sort: TagSort;
+  /** Only tags whose name contains this text (case-insensitive). */
+  contains?: string | undefined;
+  cursor?: TagCursor | undefined;
+  limit: number;
+}
+
+/** "v1.2.3-rc.1" -> major 1, minor 2, patch 3, prerelease "rc.1"; tags that are no version sort last. */
+const SEMVER = '^v?(\\d{1,9})(?:\\.(\\d{1,9}))?(?:\\.(\\d{1,9}))?(?:-([0-9A-Za-z.-]+))?$';
+
+export async function listTags(db: Kysely<any>, repositoryId: string, options: TagListOptions): Promise<Array<TagViewRow & { pushed_key: string }>> {
   let query = db
     .withSchema('platform')
     .selectFrom('tags as t')
     .leftJoin('manifests as m', (j) => j.onRef('m.repository_id', '=', 't.repository_id').onRef('m.digest', '=', 't.digest'))
     .select(['t.tag', 't.digest', 't.pushed_at', 't.pushed_by', 't.pull_count', 't.last_pulled_at', 'm.media_type', 'm.size', 'm.total_size', 'm.platforms', 'm.artifact_type'])
+    // The push time as the database has it (microseconds), for an exact keyset cursor.
+    .select(sql<string>`t.pushed_at::text`.as('pushed_key'))
     .where('t.repository_id', '=', repositoryId)
-    .orderBy('t.tag')
-    .limit(limit + 1);
-  if (after !== undefined) query = query.where('t.tag', '>', after);
-  return (await query.execute()) as TagViewRow[];
+    .limit(options.limit + 1);
+  if (options.contains) {
+    const pattern = `%${options.contains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where(sql<boolean>`t.tag ilike ${pattern}`);
+  }
+  const cursor = options.cursor;
+  if (options.sort === 'name') {
+    query = query.orderBy('t.tag');
+    if (cursor?.sort === 'name') query = query.where('t.tag', '>', cursor.after);
+  } else if (options.sort === 'pushed') {
+    query = query.orderBy('t.pushed_at', 'desc').orderBy('t.tag');
+    if (cursor?.sort === 'pushed') {
+      query = query.where(sql<boolean>`(t.pushed_at < ${cursor.pushedAt}::timestamptz or (t.pushed_at = ${cursor.pushedAt}::timestamptz and t.tag > ${cursor.tag}))`);
+    }
+  } else {
+    query = query
+      .orderBy(sql`(t.tag ~ ${SEMVER}) desc`)
+      .orderBy(sql`(regexp_match(t.tag, ${SEMVER}))[1]::bigint desc nulls last`)
+      .orderBy(sql`coalesce((regexp_match(t.tag, ${SEMVER}))[2]::bigint, 0) desc`)
+      .orderBy(sql`coalesce((regexp_match(t.tag, ${SEMVER}))[3]::bigint, 0) desc`)
+      // A release sorts above its pre-releases.
+      .orderBy(sql`(regexp_match(t.tag, ${SEMVER}))[4] is null desc`)
+      .orderBy(sql`(regexp_match(t.tag, ${SEMVER}))[4] desc`)
+      .orderBy('t.tag');
+    if (cursor?.sort === 'semver') query = query.offset(cursor.offset);
+  }
+  return (await query.execute()) as Array<TagViewRow & { pushed_key: string }>;
 }
 
 export interface HistoryRow {

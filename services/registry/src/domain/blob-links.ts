@@ -1,7 +1,7 @@
 // Which blobs each repository holds, with a short-lived cache of positive answers so blob HEADs
 // (docker asks before every layer push and pull) rarely reach the database.
 import type { Kysely } from '@docksphere/db';
-import { linkedBlobSize, unlinkBlob } from '../store/registry-store.ts';
+import { linkedBlobSize, unlinkBlob, type BlobUnlink } from '../store/registry-store.ts';
 import { notifyCacheChange, type CacheChange, type CacheInvalidationListener } from './cache-invalidation.ts';
 import { DEFAULT_CACHE_PERIODS } from './cache-periods.ts';
 import { Lru } from './lru.ts';
@@ -59,18 +59,18 @@ export class BlobLinks {
     }
   }
 
-  async unlink(repository: string, digest: string): Promise<boolean> {
+  async unlink(repository: string, digest: string): Promise<BlobUnlink> {
     const crossReplica = this.crossReplica;
-    const removed = crossReplica
-      ? await this.db.transaction().execute(async (trx) => {
-          const gone = await unlinkBlob(trx, repository, digest);
-          if (gone) await notifyCacheChange(trx, { repository, kind: 'blob', key: digest });
-          return gone;
-        })
-      : await unlinkBlob(this.db, repository, digest);
+    const result = await this.db.transaction().execute(async (trx) => {
+      const done = await unlinkBlob(trx, repository, digest);
+      if (done.kind === 'unlinked' && crossReplica) await notifyCacheChange(trx, { repository, kind: 'blob', key: digest });
+      return done;
+    });
     // After the commit: a lookup that read the link before it neither stays cached nor gets cached.
-    this.#generation++;
-    this.#sizes.delete(`${repository}\u0000${digest}`);
-    return removed;
+    if (result.kind === 'unlinked') {
+      this.#generation++;
+      this.#sizes.delete(`${repository}\u0000${digest}`);
+    }
+    return result;
   }
 }

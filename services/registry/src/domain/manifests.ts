@@ -5,6 +5,7 @@ import type { CachePeriods } from './cache-periods.ts';
 import type { Kysely } from '@docksphere/db';
 import { newEvent, type Actor, type DomainEvent } from '@docksphere/events';
 import { RegistryError, digestOf, parseManifest, type ParsedDigest, type ParsedManifest, type Reference } from '@docksphere/oci';
+import * as referenceStore from '../store/references.ts';
 import * as sql from '../store/registry-store.ts';
 import type { StoredManifest } from '../store/registry-store.ts';
 import { notifyCacheChange, type CacheChange, type CacheInvalidationListener } from './cache-invalidation.ts';
@@ -22,6 +23,8 @@ const STALE_GRACE_FACTOR = 2;
 export interface PushResult {
   digest: string;
   subject: string | undefined;
+  /** Every tag now pointing at the manifest by this push (the reference's and the `?tag=` ones). */
+  tags: string[];
 }
 
 export interface ManifestServiceDeps {
@@ -238,8 +241,11 @@ export class ManifestService {
     refresh.catch(() => undefined);
   }
 
-  /** Validates and stores a pushed manifest, moving the tag if the reference is one. */
-  async push(repository: string, reference: Reference, body: Uint8Array, contentType: string | undefined, actor: Actor): Promise<PushResult> {
+  /**
+   * Validates and stores a pushed manifest, moving the tag if the reference is one and every tag of
+   * `extraTags` (distribution-spec's `?tag=` parameters), all in one transaction.
+   */
+  async push(repository: string, reference: Reference, body: Uint8Array, contentType: string | undefined, actor: Actor, extraTags: readonly string[] = []): Promise<PushResult> {
     if (body.byteLength > this.deps.maxManifestBytes) throw tooLarge(body.byteLength, this.deps.maxManifestBytes);
     const check = parseManifest(body, contentType);
     if (!check.ok) throw check.error;
@@ -249,26 +255,29 @@ export class ManifestService {
       throw new RegistryError('DIGEST_INVALID', 'the manifest body does not match the digest in the URL', { expected: reference.digest.digest, actual: digest });
     }
     const refs = references(m);
-    const [missingBlobs, missingManifests] = await Promise.all([
-      sql.missingBlobs(this.deps.db, repository, refs.blobs),
-      sql.missingManifests(this.deps.db, repository, refs.manifests),
-    ]);
-    const missing = [...missingBlobs, ...missingManifests];
-    if (missing.length > 0) {
-      throw new RegistryErrors(missing.map((d) => new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${d}, which is not in repository ${repository}`, { digest: d })));
-    }
-    const tag = reference.kind === 'tag' ? reference.tag : undefined;
-    const event = newEvent('registry.manifest.pushed', actor, {
-      repository,
-      digest,
-      mediaType: m.mediaType,
-      size: body.byteLength,
-      tag,
-      subject: m.subject?.digest,
-      artifactType: m.artifactType,
-      ...summarizeManifest(m, body.byteLength),
-    });
+    const tags = [...new Set([...(reference.kind === 'tag' ? [reference.tag] : []), ...extraTags])];
+    const pushed = (tag: string | undefined) =>
+      newEvent('registry.manifest.pushed', actor, {
+        repository,
+        digest,
+        mediaType: m.mediaType,
+        size: body.byteLength,
+        tag,
+        subject: m.subject?.digest,
+        artifactType: m.artifactType,
+        ...summarizeManifest(m, body.byteLength),
+      });
+    // One pushed event per tag applied (the payload names one tag), or one untagged.
+    const events = tags.length === 0 ? [pushed(undefined)] : tags.map((tag) => pushed(tag));
     await this.deps.db.transaction().execute(async (trx) => {
+      // Checked and recorded under the references' shared locks, in the transaction that stores the
+      // manifest: a GC sweep of any of them waits for this commit and then sees the reference.
+      const check = await referenceStore.checkManifestReferences(trx, repository, refs.blobs, refs.manifests);
+      const missing = [...check.missingBlobs, ...check.missingManifests];
+      if (missing.length > 0) {
+        throw new RegistryErrors(missing.map((d) => new RegistryError('MANIFEST_BLOB_UNKNOWN', `manifest references ${d}, which is not in repository ${repository}`, { digest: d })));
+      }
+      await referenceStore.lockKeys(trx, [referenceStore.manifestLockKey(repository, digest)], 'shared');
       await sql.insertManifest(trx, {
         repository,
         digest,
@@ -279,24 +288,25 @@ export class ManifestService {
         artifactType: m.artifactType,
         annotations: m.annotations,
       });
-      if (tag !== undefined) {
+      await referenceStore.recordManifestReferences(trx, repository, digest, refs.blobs, refs.manifests);
+      // Sorted, so two pushes naming the same tags take the tags' locks in the same order.
+      for (const tag of [...tags].sort()) {
         const previous = await sql.moveTag(trx, repository, tag, digest, actor.subject);
         if (previous !== digest) await this.#announce(trx, { repository, kind: 'tag', key: tag });
       }
-      await sql.writeEvents(trx, [event]);
+      await sql.writeEvents(trx, events);
     });
     this.#wrote();
-    if (tag !== undefined) {
-      this.#rememberTag(repository, tag, digest);
-      this.#tagLists.delete(repository);
-    }
+    for (const tag of tags) this.#rememberTag(repository, tag, digest);
+    if (tags.length > 0) this.#tagLists.delete(repository);
     this.deps.onEventsWritten?.();
-    return { digest, subject: m.subject?.digest };
+    return { digest, subject: m.subject?.digest, tags };
   }
 
   async deleteByDigest(repository: string, digest: ParsedDigest, actor: Actor): Promise<void> {
     const events: DomainEvent[] = [];
     await this.deps.db.transaction().execute(async (trx) => {
+      await referenceStore.refreshLinksOfManifest(trx, repository, digest.digest);
       const tags = await sql.deleteManifest(trx, repository, digest.digest, actor.subject);
       if (tags === undefined) throw new RegistryError('MANIFEST_UNKNOWN', 'manifest unknown', { digest: digest.digest });
       for (const tag of tags) events.push(newEvent('registry.tag.deleted', actor, { repository, tag, digest: digest.digest }));

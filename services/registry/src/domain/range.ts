@@ -28,10 +28,13 @@ export function parseRange(header: string | undefined, size: number): RangeReque
   return { kind: 'range', range: { start, end } };
 }
 
-/** Parses an upload chunk's Content-Range ("<start>-<end>", inclusive; "bytes " prefix tolerated). */
+/**
+ * Parses an upload chunk's Content-Range: exactly "<start>-<end>" (inclusive), the spec's grammar
+ * `^[0-9]+-[0-9]+$`, as distribution parses it; anything else ("bytes 0-9/*", a total) is refused.
+ */
 export function parseContentRange(header: string | undefined): ByteRange | 'invalid' | undefined {
   if (header === undefined) return undefined;
-  const m = /^(?:bytes[ =])?(\d{1,15})-(\d{1,15})(?:\/(?:\d{1,15}|\*))?$/.exec(header.trim());
+  const m = /^(\d{1,15})-(\d{1,15})$/.exec(header.trim());
   if (!m) return 'invalid';
   const start = Number(m[1]);
   const end = Number(m[2]);

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Kysely } from '@docksphere/db';
 import { RegistryError, type ParsedDigest } from '@docksphere/oci';
 import type { BlobStore, ByteRange } from '@docksphere/storage';
+import * as refs from '../store/references.ts';
 import * as sql from '../store/registry-store.ts';
 import { BodyBatches } from './body-batches.ts';
 import { openHashSession, type HashSession } from './hash-sessions.ts';
@@ -15,6 +16,8 @@ import { Lru } from './lru.ts';
 /** How long a claim holds a session without renewal (a crashed holder blocks it at most this long). */
 const CLAIM_LEASE_SECONDS = 60;
 const CLAIM_RENEW_MS = 20_000;
+/** Retry-After of a refused session: sessions end as pushes finish, so a short wait usually suffices. */
+const SESSION_LIMIT_RETRY_AFTER_SECONDS = 60;
 
 export interface ChunkHeaders {
   /** Parsed Content-Range of the chunk, if the client sent one. */
@@ -43,6 +46,8 @@ function rangeInvalid(message: string, id: string, repository: string, size: num
 export interface UploadSessionsDeps {
   db: Kysely<any>;
   store: BlobStore;
+  /** Most sessions one user may hold open at once (config.maxUploadSessionsPerUser); 0 or absent: no bound. */
+  maxSessionsPerUser?: number | undefined;
   /** Called with a blob once it is committed and linked (the caller updates its caches). */
   onLinked?: (repository: string, digest: string, size: number) => void;
 }
@@ -56,14 +61,23 @@ export class UploadSessions {
 
   constructor(private readonly deps: UploadSessionsDeps) {}
 
-  async start(repository: string): Promise<UploadProgress> {
+  /** Opens a session for `openedBy` (a token's subject; undefined for anonymous), within the per-user bound. */
+  async start(repository: string, openedBy: string | undefined): Promise<UploadProgress> {
     const id = randomUUID();
+    const limit = this.deps.maxSessionsPerUser;
     await this.deps.store.startUpload(id);
+    let created: boolean;
     try {
-      await sql.createUpload(this.deps.db, id, repository);
+      created = await sql.createUpload(this.deps.db, id, repository, openedBy, limit);
     } catch (err) {
       await this.deps.store.abortUpload(id).catch(() => undefined);
       throw err;
+    }
+    if (!created) {
+      await this.deps.store.abortUpload(id).catch(() => undefined);
+      throw new RegistryError('TOOMANYREQUESTS', `too many open upload sessions: at most ${limit} per user; finish or cancel some first`, { limit }, {
+        headers: { 'retry-after': String(SESSION_LIMIT_RETRY_AFTER_SECONDS) },
+      });
     }
     return { id, size: 0 };
   }
@@ -93,8 +107,12 @@ export class UploadSessions {
         await this.#discard(repository, id);
         throw new RegistryError('DIGEST_INVALID', 'provided digest did not match uploaded content', { expected: digest.digest, size: finalSize });
       }
+      // The blob row is claimed (revived if a GC run had marked it) before the bytes land, and GC
+      // leaves a digest alone while an upload row names it; the link commits once the bytes are in.
+      await this.deps.db.transaction().execute((trx) => refs.beginBlobCommit(trx, id, digest.digest, finalSize));
       await this.deps.store.commitUpload(id, digest.digest, finalSize);
       await this.deps.db.transaction().execute(async (trx) => {
+        await refs.finishBlobCommit(trx, digest.digest, finalSize);
         await sql.linkBlob(trx, repository, digest.digest, finalSize);
         await sql.deleteUpload(trx, id, repository);
       });
@@ -105,8 +123,8 @@ export class UploadSessions {
   }
 
   /** POST ?digest=: a whole blob in one request, through a short-lived session so an aborted transfer is swept. */
-  async monolithic(repository: string, digest: ParsedDigest, body: Readable, contentLength: number | undefined): Promise<number> {
-    const { id } = await this.start(repository);
+  async monolithic(repository: string, openedBy: string | undefined, digest: ParsedDigest, body: Readable, contentLength: number | undefined): Promise<number> {
+    const { id } = await this.start(repository, openedBy);
     try {
       const done = await this.complete(repository, id, digest, body, { contentRange: undefined, contentLength });
       return done.size;

@@ -67,8 +67,12 @@ export async function getBlob(ctx: RegistryContext, request: FastifyRequest, rep
 }
 
 export async function deleteBlob(ctx: RegistryContext, reply: FastifyReply, name: string, d: ParsedDigest): Promise<void> {
-  // Unlinks from this repository only; the bytes stay for other repositories (garbage collection removes orphans).
-  const removed = await ctx.blobs.unlink(name, d.digest);
-  if (!removed) throw blobUnknown(d.digest);
+  // Unlinks from this repository only; the bytes stay for other repositories (garbage collection
+  // removes orphans). A blob a manifest here still names stays: a pull of that manifest must not break.
+  const result = await ctx.blobs.unlink(name, d.digest);
+  if (result.kind === 'unknown') throw blobUnknown(d.digest);
+  if (result.kind === 'referenced') {
+    throw new RegistryError('UNSUPPORTED', `blob is referenced by manifest ${result.manifest} in ${name}: delete the manifest first`, { digest: d.digest, manifest: result.manifest });
+  }
   reply.status(202).header('content-length', '0').send();
 }

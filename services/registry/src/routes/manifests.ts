@@ -1,12 +1,12 @@
 // /v2/<name>/manifests/<reference>: GET/HEAD (with Accept negotiation), PUT, DELETE by tag or digest.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RegistryError, type Reference } from '@docksphere/oci';
+import { RegistryError, isValidTag, type Reference } from '@docksphere/oci';
 import type { Principal } from '../auth/authorize.ts';
 import { actorOf, type RegistryContext } from '../context.ts';
 import { tooLarge } from '../domain/manifests.ts';
 import type { MalformedReference } from '../domain/target.ts';
 import { repositoryExists } from '../store/registry-store.ts';
-import { declaredLength, etagMatches } from './http.ts';
+import { declaredLength, etagMatches, queryValues } from './http.ts';
 
 function describe(reference: Reference | MalformedReference): string {
   if (reference.kind === 'malformed') return reference.raw.slice(0, 200);
@@ -36,6 +36,21 @@ export function acceptable(accept: string | undefined, mediaType: string): boole
     if (range === '*/*' || range === mediaType || range === `${type}/*`) return true;
   }
   return false;
+}
+
+/** Most `?tag=` parameters one manifest PUT may carry (each is a row and an event in one transaction). */
+export const MAX_TAG_PARAMETERS = 100;
+
+/** The `?tag=` parameters of a manifest PUT, each a valid tag, or TAG_INVALID before anything is read or stored. */
+function tagParameters(request: FastifyRequest): string[] {
+  const tags = queryValues(request, 'tag');
+  if (tags.length > MAX_TAG_PARAMETERS) {
+    throw new RegistryError('TAG_INVALID', `at most ${MAX_TAG_PARAMETERS} tag parameters per request`, { count: tags.length });
+  }
+  for (const tag of tags) {
+    if (!isValidTag(tag)) throw new RegistryError('TAG_INVALID', 'invalid tag: expected [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}', { tag: tag.slice(0, 200) });
+  }
+  return [...new Set(tags)];
 }
 
 async function notFound(ctx: RegistryContext, name: string, reference: Reference | MalformedReference): Promise<RegistryError> {
@@ -98,10 +113,14 @@ export async function putManifest(
   principal: Principal,
 ): Promise<void> {
   if (reference.kind === 'malformed') throw invalidReference(reference);
+  const tagParams = tagParameters(request);
   const body = await readBounded(request, ctx.deps.config.maxManifestBytes);
-  const result = await ctx.manifests.push(name, reference, body, request.headers['content-type'], actorOf(principal, request));
+  const result = await ctx.manifests.push(name, reference, body, request.headers['content-type'], actorOf(principal, request), tagParams);
   reply.status(201).header('location', `/v2/${name}/manifests/${result.digest}`).header('docker-content-digest', result.digest).header('content-length', '0');
   if (result.subject !== undefined) reply.header('oci-subject', result.subject);
+  // distribution-spec (development version): one OCI-Tag header per tag applied, so a client that
+  // sent ?tag= sees they were honoured.
+  if (tagParams.length > 0) reply.header('oci-tag', result.tags);
   reply.send();
 }
 

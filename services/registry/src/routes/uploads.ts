@@ -59,26 +59,42 @@ async function tryMount(ctx: RegistryContext, request: FastifyRequest, principal
   if (!source) return undefined;
   const found = source;
   const event = newEvent('registry.blob.mounted', actorOf(principal, request), { repository: name, digest: digest.digest, from: found.repository });
-  await ctx.deps.db.transaction().execute(async (trx) => {
-    await sql.linkBlob(trx, name, digest.digest, found.size);
+  const mounted = await ctx.deps.db.transaction().execute(async (trx) => {
+    if (!(await sql.mountBlob(trx, name, digest.digest, found.size))) return false;
     await sql.writeEvents(trx, [event]);
+    return true;
   });
+  // A blob a GC run is deleting cannot be mounted: the client uploads it (202).
+  if (!mounted) return undefined;
   ctx.blobs.remember(name, digest.digest, found.size);
   ctx.deps.onEventsWritten?.();
   return digest.digest;
 }
 
+/** Whose session count a new upload adds to: the token's subject (none for anonymous or auth off). */
+function openedBy(principal: Principal): string | undefined {
+  return principal.subject === '' ? undefined : principal.subject;
+}
+
+/** Digest algorithms an upload may be verified with (`?digest-algorithm=` on POST, the digest on PUT). */
+const UPLOAD_DIGEST_ALGORITHMS: readonly string[] = ['sha256', 'sha512'];
+
 export async function postUpload(ctx: RegistryContext, request: FastifyRequest, reply: FastifyReply, name: string, principal: Principal): Promise<void> {
+  // distribution-spec (development version): the client may name the algorithm of the digest it will send.
+  const algorithm = queryValue(request, 'digest-algorithm');
+  if (algorithm !== undefined && !UPLOAD_DIGEST_ALGORITHMS.includes(algorithm)) {
+    throw new RegistryError('DIGEST_INVALID', `unsupported digest algorithm: expected one of ${UPLOAD_DIGEST_ALGORITHMS.join(', ')}`, { algorithm: algorithm.slice(0, 100) });
+  }
   const mount = queryValue(request, 'mount');
   if (mount !== undefined) {
     const mounted = await tryMount(ctx, request, principal, name, mount);
     if (mounted) return created(reply, name, mounted);
   } else if (queryValue(request, 'digest') !== undefined) {
     const digest = digestParam(request);
-    await ctx.uploads.monolithic(name, digest, request.raw, declaredLength(request));
+    await ctx.uploads.monolithic(name, openedBy(principal), digest, request.raw, declaredLength(request));
     return created(reply, name, digest.digest);
   }
-  const { id } = await ctx.uploads.start(name);
+  const { id } = await ctx.uploads.start(name, openedBy(principal));
   sessionHeaders(reply, name, id, 0).status(202).header('content-length', '0').send();
 }
 

@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Transaction } from '@docksphere/db';
 import { appendToOutbox, type DomainEvent } from '@docksphere/events';
 import { REGISTRY_SCHEMA } from './migrations/index.ts';
+import { blobLockKey, lockKeys, reviveForMount } from './references.ts';
 
 type Db = Kysely<any> | Transaction<any>;
 
@@ -78,27 +79,42 @@ export async function linkedBlobSize(db: Db, repository: string, digest: string)
   return row === undefined ? undefined : Number(row.size);
 }
 
+/**
+ * Links a blob to the repository (a re-link counts as fresh for GC's grace period). The blob's row
+ * must exist: call under the digest's shared lock, after finishBlobCommit or reviveForMount.
+ */
 export async function linkBlob(db: Db, repository: string, digest: string, size: number): Promise<void> {
   await ensureRepository(db, repository);
   await r(db)
     .insertInto('repository_blobs')
     .values({ repository, digest, size })
-    .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
+    .onConflict((oc) => oc.columns(['repository', 'digest']).doUpdateSet({ linked_at: sql`now()` }))
     .execute();
 }
 
-export async function unlinkBlob(db: Db, repository: string, digest: string): Promise<boolean> {
-  const res = await r(db).deleteFrom('repository_blobs').where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
-  return Number(res.numDeletedRows) > 0;
+/** Links a blob another repository holds, unless a GC run is deleting it (then false, nothing changed). */
+export async function mountBlob(trx: Transaction<any>, repository: string, digest: string, size: number): Promise<boolean> {
+  if (!(await reviveForMount(trx, digest))) return false;
+  await linkBlob(trx, repository, digest, size);
+  return true;
 }
 
-/** The digests among `digests` that are NOT linked to the repository. */
-export async function missingBlobs(db: Db, repository: string, digests: readonly string[]): Promise<string[]> {
-  if (digests.length === 0) return [];
-  const unique = [...new Set(digests)];
-  const rows = await r(db).selectFrom('repository_blobs').select('digest').where('repository', '=', repository).where('digest', 'in', unique).execute();
-  const found = new Set(rows.map((x: { digest: string }) => x.digest));
-  return unique.filter((d) => !found.has(d));
+/** What a blob unlink did: removed the link, found none, or refused because a manifest still references the blob. */
+export type BlobUnlink = { kind: 'unlinked' } | { kind: 'unknown' } | { kind: 'referenced'; manifest: string };
+
+/**
+ * Removes the blob's link unless a manifest of the repository references it (manifest_blobs: a
+ * layer, config or other blob descriptor). Under the digest's lock taken exclusively, so a manifest
+ * PUT that references the blob (it takes the lock shared) either committed before, and is seen, or
+ * checks the link after, and finds it gone.
+ */
+export async function unlinkBlob(trx: Transaction<any>, repository: string, digest: string): Promise<BlobUnlink> {
+  await lockKeys(trx, [blobLockKey(digest)], 'exclusive');
+  const referencing = r(trx).selectFrom('manifest_blobs').select('manifest_digest').where('repository', '=', repository).where('blob_digest', '=', digest);
+  const by = await referencing.limit(1).executeTakeFirst();
+  if (by !== undefined) return { kind: 'referenced', manifest: by.manifest_digest as string };
+  const res = await r(trx).deleteFrom('repository_blobs').where('repository', '=', repository).where('digest', '=', digest).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0 ? { kind: 'unlinked' } : { kind: 'unknown' };
 }
 
 /** A repository, among `candidates`, that has the blob linked (for mounts without `from`). */
@@ -128,15 +144,6 @@ export async function getManifest(db: Db, repository: string, digest: string): P
 export async function resolveTag(db: Db, repository: string, tag: string): Promise<string | undefined> {
   const row = await r(db).selectFrom('tags').select('digest').where('repository', '=', repository).where('name', '=', tag).executeTakeFirst();
   return row?.digest as string | undefined;
-}
-
-/** The digests among `digests` that are not manifests of the repository. */
-export async function missingManifests(db: Db, repository: string, digests: readonly string[]): Promise<string[]> {
-  if (digests.length === 0) return [];
-  const unique = [...new Set(digests)];
-  const rows = await r(db).selectFrom('manifests').select('digest').where('repository', '=', repository).where('digest', 'in', unique).execute();
-  const found = new Set(rows.map((x: { digest: string }) => x.digest));
-  return unique.filter((d) => !found.has(d));
 }
 
 export async function insertManifest(trx: Db, m: ManifestRecord): Promise<void> {
@@ -247,8 +254,22 @@ export async function listReferrers(
 
 // ---- upload sessions ----------------------------------------------------------------------
 
-export async function createUpload(db: Db, id: string, repository: string): Promise<void> {
-  await r(db).insertInto('uploads').values({ id, repository }).execute();
+/**
+ * Records a new session. With `limit`, refuses (returns false) when `openedBy` already holds that
+ * many open sessions; the count and insert are serialised per user by a transaction-scoped lock.
+ */
+export async function createUpload(db: Kysely<any>, id: string, repository: string, openedBy: string | undefined, limit?: number): Promise<boolean> {
+  if (openedBy === undefined || limit === undefined || limit <= 0) {
+    await r(db).insertInto('uploads').values({ id, repository, opened_by: openedBy ?? null }).execute();
+    return true;
+  }
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${'registry-uploads:' + openedBy}))`.execute(trx);
+    const row = await r(trx).selectFrom('uploads').select((eb) => eb.fn.countAll<string>().as('n')).where('opened_by', '=', openedBy).executeTakeFirst();
+    if (Number(row?.n ?? 0) >= limit) return false;
+    await r(trx).insertInto('uploads').values({ id, repository, opened_by: openedBy }).execute();
+    return true;
+  });
 }
 
 /** The session, only when it belongs to this repository (an id used under another name is unknown). */

@@ -10,15 +10,32 @@ export interface RemovedRepository {
 }
 
 /**
- * Removes the repository's tags, manifests, blob links, tag history and upload sessions. Blob bytes
- * stay in the store: with their links gone they are reclaimable by garbage collection.
+ * Removes the repository's tags, manifests, blob links, tag history and upload sessions as they stood
+ * at `decidedAt` (when metadata deleted it): the event is applied later, and a push that arrived in
+ * between belongs to a repository created anew under the name, so it stays. Blob bytes stay in the
+ * store: with their links gone they are reclaimable by garbage collection.
  */
-export async function removeRepositoryContent(trx: Transaction<any>, repository: string): Promise<RemovedRepository> {
-  const uploads = await sql<{ id: string }>`delete from registry.uploads where repository = ${repository} returning id`.execute(trx);
-  await sql`delete from registry.tag_history where repository = ${repository}`.execute(trx);
-  // Tags, manifests and blob links go with the repository row (on delete cascade).
-  const removed = await sql`delete from registry.repositories where name = ${repository}`.execute(trx);
-  return { existed: Number(removed.numAffectedRows ?? 0) > 0, uploadIds: uploads.rows.map((r) => r.id) };
+export async function removeRepositoryContent(trx: Transaction<any>, repository: string, decidedAt: Date): Promise<RemovedRepository> {
+  // Serialises with a transfer of the name, and with GC's per-repository passes.
+  await sql`select pg_advisory_xact_lock(hashtext(${`repository:${repository}`}))`.execute(trx);
+  const uploads = await sql<{ id: string }>`delete from registry.uploads where repository = ${repository} and created_at <= ${decidedAt} returning id`.execute(trx);
+  await sql`delete from registry.tag_history where repository = ${repository} and pushed_at <= ${decidedAt}`.execute(trx);
+  // A tag moved after the decision keeps its manifest; tags of older manifests go with them (cascade).
+  await sql`delete from registry.tags where repository = ${repository} and updated_at <= ${decidedAt}`.execute(trx);
+  const manifests = await sql`
+    delete from registry.manifests m where m.repository = ${repository} and m.pushed_at <= ${decidedAt}
+      and not exists (select 1 from registry.tags t where t.repository = m.repository and t.digest = m.digest)`.execute(trx);
+  await sql`delete from registry.repository_blobs where repository = ${repository} and linked_at <= ${decidedAt}`.execute(trx);
+  const left = await sql<{ n: number }>`
+    select (select count(*) from registry.manifests where repository = ${repository})
+         + (select count(*) from registry.repository_blobs where repository = ${repository})
+         + (select count(*) from registry.uploads where repository = ${repository}) as n`.execute(trx);
+  let removedRow = 0;
+  if (Number(left.rows[0]?.n ?? 0) === 0) {
+    const removed = await sql`delete from registry.repositories where name = ${repository}`.execute(trx);
+    removedRow = Number(removed.numAffectedRows ?? 0);
+  }
+  return { existed: removedRow > 0 || Number(manifests.numAffectedRows ?? 0) > 0, uploadIds: uploads.rows.map((r) => r.id) };
 }
 
 /** Tags re-inserted per statement (four parameters each, well under Postgres's limit). */

@@ -1,0 +1,5 @@
+import { Dashboard } from './dashboard';
+
+export default function HomePage() {
+  return <Dashboard />;
+}
