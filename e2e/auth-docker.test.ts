@@ -16,7 +16,7 @@ import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { printLogsOnFailure } from './harness/logs-on-failure.ts';
 import { run } from './harness/run.ts';
 import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
-import { callApi, type ApiResponse } from './harness/platform-api.ts';
+import { consoleLogin, expectStatus, platformApi } from './harness/platform-api.ts';
 
 const haveDocker = requireServer('docker', hasCommand('docker') && hasCommand('dockerd'));
 const haveSkopeo = requireServer('skopeo', hasCommand('skopeo'));
@@ -81,13 +81,8 @@ describe.skipIf(!haveDocker).each(authTargets)('auth service with docker: $name'
 
   printLogsOnFailure(() => dist && { ...dist, logs: () => logs() });
 
-  const api = (method: string, route: string, body?: unknown, bearer?: string): Promise<ApiResponse> => callApi(dist.url, method, route, body, bearer);
-
-  async function login(username: string, password: string): Promise<string> {
-    const r = await api('POST', '/api/auth/login', { username, password });
-    if (r.status !== 200 || !r.json.accessToken) throw new Error(`console login ${username}: ${r.status} ${JSON.stringify(r.json)}`);
-    return r.json.accessToken as string;
-  }
+  const api = (bearer?: string) => platformApi(dist.url, bearer);
+  const login = (username: string, password: string) => consoleLogin(dist.url, username, password);
 
   const dockerRun = (args: string[], input?: string) => run('docker', args, { input, env: { ...process.env, DOCKER_CONFIG: configDir } });
   const remote = (repo: string) => {
@@ -105,8 +100,7 @@ describe.skipIf(!haveDocker).each(authTargets)('auth service with docker: $name'
     image = await buildTestImage(configDir, path.join(temp.dir, 'build'), 'auth', 64 * 1024);
     adminBearer = await login(AUTH_ADMIN.username, AUTH_ADMIN.password);
     for (const u of ['alice', 'tina']) {
-      const r = await api('POST', '/api/auth/admin/users', { username: u, email: `${u}@example.test`, password: `${u}-e2e-password` }, adminBearer);
-      expect(r.status).toBe(201);
+      await expectStatus(api(adminBearer).POST('/api/auth/admin/users', { body: { username: u, email: `${u}@example.test`, password: `${u}-e2e-password` } }), 201);
     }
   });
 
@@ -152,9 +146,8 @@ describe.skipIf(!haveDocker).each(authTargets)('auth service with docker: $name'
 
   it('docker login with an access token pushes and pulls; once revoked it stops working', async () => {
     const bearer = await login('alice', 'alice-e2e-password');
-    const created = await api('POST', '/api/auth/tokens', { name: 'e2e', scopes: ['pull', 'push'] }, bearer);
-    expect(created.status).toBe(201);
-    const r = await docker(configDir, ['login', dist.host, '-u', 'alice', '--password-stdin'], { input: created.json.token });
+    const created = await expectStatus(api(bearer).POST('/api/auth/tokens', { body: { name: 'e2e', scopes: ['pull', 'push'] } }), 201);
+    const r = await docker(configDir, ['login', dist.host, '-u', 'alice', '--password-stdin'], { input: created.token });
     expect(r.stdout).toContain('Login Succeeded');
     const ref = remote('alice/app:v2');
     await docker(configDir, ['tag', image.ref, ref]);
@@ -162,23 +155,22 @@ describe.skipIf(!haveDocker).each(authTargets)('auth service with docker: $name'
     await docker(configDir, ['rmi', ref]);
     await docker(configDir, ['pull', ref]);
 
-    const revoked = await api('DELETE', `/api/auth/tokens/${created.json.accessToken.id}`, undefined, bearer);
-    expect(revoked.status).toBe(204);
+    await expectStatus(api(bearer).DELETE('/api/auth/tokens/{id}', { params: { path: { id: created.accessToken.id } } }), 204);
     await docker(configDir, ['rmi', ref]);
     // Each docker operation asks for a fresh registry token with its identity token: refused now.
     const after = await dockerRun(['pull', ref]);
     expect(after.code).not.toBe(0);
     expect(after.stderr).toMatch(/unauthorized|refresh token is invalid/i);
-    const relogin = await dockerRun(['login', dist.host, '-u', 'alice', '--password-stdin'], created.json.token);
+    const relogin = await dockerRun(['login', dist.host, '-u', 'alice', '--password-stdin'], created.token);
     expect(relogin.code).not.toBe(0);
     await dockerRun(['logout', dist.host]);
   });
 
   it('the password of a 2FA account is refused for docker with a helpful message', async () => {
     const bearer = await login('tina', 'tina-e2e-password');
-    const enrol = await api('POST', '/api/auth/2fa/enrol', { password: 'tina-e2e-password' }, bearer);
-    const totp = new TOTP({ secret: Secret.fromBase32(enrol.json.secret), digits: 6, period: 30, algorithm: 'SHA1' });
-    expect((await api('POST', '/api/auth/2fa/activate', { code: totp.generate() }, bearer)).status).toBe(200);
+    const enrol = await expectStatus(api(bearer).POST('/api/auth/2fa/enrol', { body: { password: 'tina-e2e-password' } }), 200);
+    const totp = new TOTP({ secret: Secret.fromBase32(enrol.secret), digits: 6, period: 30, algorithm: 'SHA1' });
+    await expectStatus(api(bearer).POST('/api/auth/2fa/activate', { body: { code: totp.generate() } }), 200);
     const r = await dockerRun(['login', dist.host, '-u', 'tina', '--password-stdin'], 'tina-e2e-password');
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/unauthorized: two-factor authentication is enabled.*personal access token/);
@@ -186,9 +178,11 @@ describe.skipIf(!haveDocker).each(authTargets)('auth service with docker: $name'
 
   it.skipIf(!haveSkopeo)('a robot token works with skopeo, inside its repository patterns only', async () => {
     const bearer = await login('alice', 'alice-e2e-password');
-    const robot = await api('POST', '/api/auth/namespaces/alice/robots', { name: 'ci', repositories: ['alice/ci/*'], actions: ['pull', 'push'] }, bearer);
-    expect(robot.status).toBe(201);
-    const creds = `alice+ci:${robot.json.token}`;
+    const robot = await expectStatus(
+      api(bearer).POST('/api/auth/namespaces/{namespace}/robots', { params: { path: { namespace: 'alice' } }, body: { name: 'ci', repositories: ['alice/ci/*'], actions: ['pull', 'push'] } }),
+      201,
+    );
+    const creds = `alice+ci:${robot.token}`;
     const copy = await run('skopeo', [
       'copy',
       '--src-tls-verify=false',

@@ -11,6 +11,7 @@ import { connectNatsBus, newEvent, type NatsJetStreamBus } from '@docksphere/eve
 import { freePort, hasCommand, makeTempDir, postgresBinDir, requireServer, startNats, startPostgres, startRedis, type RunningNats, type RunningPostgres, type RunningRedis } from '@docksphere/infra';
 import { startNodeService, type RunningNodeService } from './harness/node-service.ts';
 import { repoRoot } from './harness/paths.ts';
+import { expectStatus, platformApi } from './harness/platform-api.ts';
 
 const available = requireServer('PostgreSQL', postgresBinDir() !== undefined) && requireServer('nats-server', hasCommand('nats-server')) && requireServer('redis-server', hasCommand('redis-server'));
 const ISSUER = 'docksphere-auth';
@@ -59,14 +60,8 @@ describe.skipIf(!available)('hooks service (distributed main)', () => {
     });
   }
 
-  const api = async (method: string, url: string, body?: object) => {
-    const res = await fetch(`http://127.0.0.1:${port}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const api = () => platformApi(`http://127.0.0.1:${port}`, adminToken);
+  const teamAppEntries = async (limit?: number) => (await expectStatus(api().GET('/api/audit/entries', { params: { query: { repository: 'team/app', limit } } }), 200)).items;
 
   async function until<T>(what: string, check: () => Promise<T | false>): Promise<T> {
     const deadline = Date.now() + 60_000;
@@ -119,15 +114,14 @@ describe.skipIf(!available)('hooks service (distributed main)', () => {
 
   it('turns a pushed event into an audit entry and a signed webhook delivery', async () => {
     expect((await fetch(`http://127.0.0.1:${port}/api/audit/entries`)).status).toBe(401);
-    const created = await api('POST', '/api/webhooks', { url: `http://127.0.0.1:${receiverPort}/hook`, scope: 'namespace', target: 'team', events: ['pushed'] });
-    expect(created.status).toBe(201);
+    await expectStatus(api().POST('/api/webhooks', { body: { url: `http://127.0.0.1:${receiverPort}/hook`, scope: 'namespace', target: 'team', events: ['pushed'] } }), 201);
     const e = push('team/app', 'v1');
     await bus.publish(e);
-    const entry = await until('the audit entry', async () => (await api('GET', `/api/audit/entries?repository=team/app`)).body.items.find((x: { id: string }) => x.id === e.id) ?? false);
+    const entry = await until('the audit entry', async () => (await teamAppEntries()).find((x) => x.id === e.id) ?? false);
     expect(entry).toMatchObject({ action: 'registry.manifest.pushed', target: 'team/app:v1', actor: { ip: '203.0.113.5', userAgent: 'docker/27' } });
     const delivery = await until('the delivery', async () => received.find((r) => JSON.parse(r.body).event.id === e.id) ?? false);
     expect(delivery.headers['x-docksphere-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect((await api('GET', '/api/audit/verify')).body).toMatchObject({ ok: true });
+    expect(await expectStatus(api().GET('/api/audit/verify'), 200)).toMatchObject({ ok: true });
   });
 
   it('catches up on events published while it was stopped, recording and delivering each once', async () => {
@@ -139,8 +133,7 @@ describe.skipIf(!available)('hooks service (distributed main)', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     for (const e of events) {
       expect(received.filter((r) => JSON.parse(r.body).event.id === e.id)).toHaveLength(1);
-      const { body } = await api('GET', `/api/audit/entries?repository=team/app&limit=500`);
-      expect(body.items.filter((x: { id: string }) => x.id === e.id)).toHaveLength(1);
+      expect((await teamAppEntries(500)).filter((x) => x.id === e.id)).toHaveLength(1);
     }
   });
 });

@@ -11,7 +11,7 @@ import type { RegistryUnderTest } from './harness/registry-under-test.ts';
 import { printLogsOnFailure } from './harness/logs-on-failure.ts';
 import { run } from './harness/run.ts';
 import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
-import { callApi, type ApiResponse } from './harness/platform-api.ts';
+import { consoleLogin as login, expectStatus, platformApi } from './harness/platform-api.ts';
 import { addGroup, addPerson, BASE_DN, slapdAvailable, startSlapd, type RunningSlapd } from '../services/auth/test/slapd.ts';
 
 const haveDocker = requireServer('docker', hasCommand('docker') && hasCommand('dockerd'));
@@ -34,17 +34,8 @@ describe.skipIf(!haveDocker || !haveSlapd)('metadata permissions with docker (al
 
   printLogsOnFailure(() => dist);
 
-  const api = (method: string, route: string, body?: unknown, bearer?: string): Promise<ApiResponse> => callApi(dist.url, method, route, body, bearer);
-  async function expectStatus(r: Promise<{ status: number; json: any }>, status: number): Promise<any> {
-    const res = await r;
-    expect(res.status, JSON.stringify(res.json)).toBe(status);
-    return res.json;
-  }
-  async function consoleLogin(username: string, pw: string): Promise<string> {
-    const r = await api('POST', '/api/auth/login', { username, password: pw });
-    if (r.status !== 200) throw new Error(`console login ${username}: ${r.status} ${JSON.stringify(r.json)}`);
-    return r.json.accessToken as string;
-  }
+  const api = (bearer?: string) => platformApi(dist.url, bearer);
+  const consoleLogin = (username: string, pw: string) => login(dist.url, username, pw);
   /** A registry token from the real token endpoint; its `access` is what the permission model granted. */
   async function registryToken(scope: string, creds?: { username: string; password: string }): Promise<{ token: string; access: { name: string; actions: string[] }[] }> {
     const headers: Record<string, string> = creds ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } : {};
@@ -100,26 +91,27 @@ describe.skipIf(!haveDocker || !haveSlapd)('metadata permissions with docker (al
 
     adminBearer = await consoleLogin(ADMIN.username, ADMIN.password);
     for (const u of ['owen', 'olga', 'rita', 'will', 'adam']) {
-      await expectStatus(api('POST', '/api/auth/admin/users', { username: u, email: `${u}@example.test`, password: password(u) }, adminBearer), 201);
+      await expectStatus(api(adminBearer).POST('/api/auth/admin/users', { body: { username: u, email: `${u}@example.test`, password: password(u) } }), 201);
     }
     // Directory users exist locally once they have logged in.
     for (const u of ['lena', 'otto']) await consoleLogin(u, password(u));
     // Metadata learns users from auth.* events: wait until it knows all of them.
     for (const u of ['owen', 'olga', 'rita', 'will', 'adam', 'lena', 'otto']) {
-      await waitUntil(`metadata knows ${u}`, async () => (await api('GET', `/api/users/${u}`)).status === 200, { timeoutMs: 20_000 });
+      await waitUntil(`metadata knows ${u}`, async () => (await api().GET('/api/users/{username}', { params: { path: { username: u } } })).response.status === 200, { timeoutMs: 20_000 });
     }
 
     const owen = await consoleLogin('owen', password('owen'));
-    await expectStatus(api('POST', '/api/orgs', { name: 'acme' }, owen), 201);
-    await expectStatus(api('POST', '/api/repositories', { name: 'acme/secret', visibility: 'private', description: 'the secret sauce' }, owen), 201);
-    await expectStatus(api('POST', '/api/repositories', { name: 'acme/public', visibility: 'public', description: 'for everyone' }, owen), 201);
-    for (const [user, level] of [['rita', 'read'], ['will', 'write'], ['adam', 'admin']]) {
-      await expectStatus(api('PUT', `/api/repositories/${enc('acme/secret')}/grants`, { user, level }, owen), 200);
+    const asOwen = api(owen);
+    await expectStatus(asOwen.POST('/api/orgs', { body: { name: 'acme' } }), 201);
+    await expectStatus(asOwen.POST('/api/repositories', { body: { name: 'acme/secret', visibility: 'private', description: 'the secret sauce' } }), 201);
+    await expectStatus(asOwen.POST('/api/repositories', { body: { name: 'acme/public', visibility: 'public', description: 'for everyone' } }), 201);
+    for (const [user, level] of [['rita', 'read'], ['will', 'write'], ['adam', 'admin']] as const) {
+      await expectStatus(asOwen.PUT('/api/repositories/{repository}/grants', { params: { path: { repository: 'acme/secret' } }, body: { user, level } }), 200);
     }
     // LDAP group "dev" maps to team devs, which may write acme/ldap/*.
-    await expectStatus(api('POST', '/api/orgs/acme/teams', { name: 'devs' }, owen), 201);
-    await expectStatus(api('PATCH', '/api/orgs/acme/teams/devs', { ldapGroup: 'dev' }, owen), 200);
-    await expectStatus(api('PUT', '/api/orgs/acme/grants', { team: 'devs', pattern: 'acme/ldap/*', level: 'write' }, owen), 200);
+    await expectStatus(asOwen.POST('/api/orgs/{org}/teams', { params: { path: { org: 'acme' } }, body: { name: 'devs' } }), 201);
+    await expectStatus(asOwen.PATCH('/api/orgs/{org}/teams/{team}', { params: { path: { org: 'acme', team: 'devs' } }, body: { ldapGroup: 'dev' } }), 200);
+    await expectStatus(asOwen.PUT('/api/orgs/{org}/grants', { params: { path: { org: 'acme' } }, body: { team: 'devs', pattern: 'acme/ldap/*', level: 'write' } }), 200);
 
     await asUser('owen', password('owen'), async () => {
       for (const repo of ['acme/secret:v1', 'acme/public:v1']) {
@@ -152,15 +144,16 @@ describe.skipIf(!haveDocker || !haveSlapd)('metadata permissions with docker (al
   });
 
   it('an outsider cannot see a private repository in the API, search, tags or catalog', async () => {
-    const olga = await consoleLogin('olga', password('olga'));
-    expect((await api('GET', `/api/repositories/${enc('acme/secret')}`, undefined, olga)).status).toBe(404);
-    expect((await api('GET', `/api/repositories/${enc('acme/secret')}/tags`, undefined, olga)).status).toBe(404);
-    const listed = await expectStatus(api('GET', '/api/repositories?namespace=acme', undefined, olga), 200);
-    expect(listed.items.map((r: { name: string }) => r.name)).toEqual(['acme/public']);
-    const search = await expectStatus(api('GET', '/api/search?q=sauce', undefined, olga), 200);
+    const olga = api(await consoleLogin('olga', password('olga')));
+    const secret = { params: { path: { repository: 'acme/secret' } } };
+    expect((await olga.GET('/api/repositories/{repository}', secret)).error?.error.code).toBe('NOT_FOUND');
+    expect((await olga.GET('/api/repositories/{repository}/tags', secret)).response.status).toBe(404);
+    const listed = await expectStatus(olga.GET('/api/repositories', { params: { query: { namespace: 'acme' } } }), 200);
+    expect(listed.items.map((r) => r.name)).toEqual(['acme/public']);
+    const search = await expectStatus(olga.GET('/api/search', { params: { query: { q: 'sauce' } } }), 200);
     expect(search.items).toEqual([]);
-    const found = await expectStatus(api('GET', '/api/search?q=sauce', undefined, adminBearer), 200);
-    expect(found.items.map((r: { name: string }) => r.name)).toContain('acme/secret');
+    const found = await expectStatus(api(adminBearer).GET('/api/search', { params: { query: { q: 'sauce' } } }), 200);
+    expect(found.items.map((r) => r.name)).toContain('acme/secret');
 
     // /v2: no access is granted, so the registry answers as for a missing repository.
     const creds = { username: 'olga', password: password('olga') };
@@ -238,10 +231,10 @@ describe.skipIf(!haveDocker || !haveSlapd)('metadata permissions with docker (al
 
   it('a robot limited to acme/ci/* pushes there and nowhere else', async () => {
     const robot = await expectStatus(
-      api('POST', '/api/auth/namespaces/acme/robots', { name: 'ci', repositories: ['acme/ci/*'], actions: ['pull', 'push'] }, adminBearer),
+      api(adminBearer).POST('/api/auth/namespaces/{namespace}/robots', { params: { path: { namespace: 'acme' } }, body: { name: 'ci', repositories: ['acme/ci/*'], actions: ['pull', 'push'] } }),
       201,
     );
-    await asUser('acme+ci', robot.token as string, async () => {
+    await asUser('acme+ci', robot.token, async () => {
       const inside = await pushAs('acme/ci/app:1');
       expect(inside.code, inside.out).toBe(0);
       for (const repo of ['acme/ldap/app:robot', 'acme/secret:robot', 'acme/elsewhere:1']) {
@@ -263,7 +256,7 @@ describe.skipIf(!haveDocker || !haveSlapd)('metadata permissions with docker (al
 
   it('deleting the repository through the API removes it from the registry', async () => {
     const owen = await consoleLogin('owen', password('owen'));
-    await expectStatus(api('DELETE', `/api/repositories/${enc('acme/public')}?confirm=acme/public`, undefined, owen), 204);
+    await expectStatus(api(owen).DELETE('/api/repositories/{repository}', { params: { path: { repository: 'acme/public' }, query: { confirm: 'acme/public' } } }), 204);
     // The registry's lifecycle consumer removes the content (asynchronously, from the event).
     const { token } = await registryToken('repository:acme/public:pull', { username: 'owen', password: password('owen') });
     await waitUntil('acme/public gone from /v2', async () => {

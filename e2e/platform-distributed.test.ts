@@ -13,7 +13,7 @@ import { ensureDockerd, hasCommand, makeTempDir, postgresBinDir, requireServer, 
 import { PLATFORM_ADMIN, startPlatform, type RunningPlatform } from './harness/platform.ts';
 import { run } from './harness/run.ts';
 import { buildTestImage, docker, type TestImage } from './harness/test-image.ts';
-import { callApi, type ApiResponse } from './harness/platform-api.ts';
+import { consoleLogin as login, expectStatus, platformApi } from './harness/platform-api.ts';
 
 const available =
   requireServer('docker', hasCommand('docker') && hasCommand('dockerd')) &&
@@ -23,19 +23,11 @@ const available =
   requireServer('nginx', hasCommand('nginx'));
 
 const OUTSIDER = { username: 'olive', password: 'olive-e2e-password' };
-const enc = encodeURIComponent;
 
 interface Delivery {
   headers: http.IncomingHttpHeaders;
   body: string;
   payload: { event: { id: string; type: string }; repository: string | null; data: { tag?: string } };
-}
-interface Entry {
-  id: string;
-  action: string;
-  target: string | null;
-  actor: { name: string | null; userAgent: string | null };
-  details: Record<string, unknown>;
 }
 
 describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', () => {
@@ -54,17 +46,8 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
     if (platform && ctx.task.result?.state === 'fail') console.error(`--- platform logs for "${ctx.task.name}"\n${platform.logs()}`);
   });
 
-  const api = (method: string, route: string, body?: unknown, bearer?: string): Promise<ApiResponse> => callApi(platform!.url, method, route, body, bearer);
-  async function expectStatus(r: Promise<{ status: number; json: any }>, status: number): Promise<any> {
-    const res = await r;
-    expect(res.status, JSON.stringify(res.json)).toBe(status);
-    return res.json;
-  }
-  async function consoleLogin(username: string, password: string): Promise<string> {
-    const r = await api('POST', '/api/auth/login', { username, password });
-    if (r.status !== 200) throw new Error(`console login ${username}: ${r.status} ${JSON.stringify(r.json)}`);
-    return r.json.accessToken as string;
-  }
+  const api = (bearer?: string) => platformApi(platform!.url, bearer);
+  const consoleLogin = (username: string, password: string) => login(platform!.url, username, password);
   const dockerRun = (args: string[], input?: string) => run('docker', args, { input, env: { ...process.env, DOCKER_CONFIG: configDir } });
   const remote = (repo: string) => {
     const ref = `${platform!.host}/${repo}`;
@@ -88,12 +71,10 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
     const r = await dockerRun(['pull', ref]);
     return { code: r.code, out: r.stdout + r.stderr };
   }
-  async function auditEntries(query: string): Promise<Entry[]> {
-    const r = await api('GET', `/api/audit/entries?limit=500&${query}`, undefined, adminBearer);
-    expect(r.status, JSON.stringify(r.json)).toBe(200);
-    return r.json.items as Entry[];
+  async function auditEntries(filter: { repository?: string; action?: string }) {
+    return (await expectStatus(api(adminBearer).GET('/api/audit/entries', { params: { query: { limit: 500, ...filter } } }), 200)).items;
   }
-  const pushEntries = async (repo: string, tag: string) => (await auditEntries(`repository=${enc(repo)}&action=registry.manifest.pushed`)).filter((e) => e.target === `${repo}:${tag}`);
+  const pushEntries = async (repo: string, tag: string) => (await auditEntries({ repository: repo, action: 'registry.manifest.pushed' })).filter((e) => e.target === `${repo}:${tag}`);
   const pushDeliveries = (repo: string, tag: string) => received.filter((d) => d.payload.event.type === 'registry.manifest.pushed' && d.payload.repository === repo && d.payload.data.tag === tag);
 
   /** The receiver's check: t=<seconds>,v1=HMAC-SHA256(secret, "<t>.<body>") and a fresh timestamp. */
@@ -142,15 +123,16 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
       buildTestImage(configDir, path.join(temp.dir, 'build'), 'platform', 64 * 1024),
     ]);
     adminBearer = await consoleLogin(PLATFORM_ADMIN.username, PLATFORM_ADMIN.password);
-    await expectStatus(api('POST', '/api/auth/admin/users', { username: OUTSIDER.username, email: 'olive@example.test', password: OUTSIDER.password }, adminBearer), 201);
+    await expectStatus(api(adminBearer).POST('/api/auth/admin/users', { body: { username: OUTSIDER.username, email: 'olive@example.test', password: OUTSIDER.password } }), 201);
     // Metadata learns users from auth's events over NATS.
-    await waitUntil('metadata knows the admin and the outsider', async () => (await api('GET', `/api/users/${OUTSIDER.username}`)).status === 200 && (await api('GET', `/api/users/${PLATFORM_ADMIN.username}`)).status === 200, {
+    await waitUntil('metadata knows the admin and the outsider', async () => (await api().GET('/api/users/{username}', { params: { path: { username: OUTSIDER.username } } })).response.ok && (await api().GET('/api/users/{username}', { params: { path: { username: PLATFORM_ADMIN.username } } })).response.ok, {
       timeoutMs: 30_000,
     });
-    await expectStatus(api('POST', '/api/repositories', { name: 'admin/app', visibility: 'public', description: 'public app' }, adminBearer), 201);
-    await expectStatus(api('POST', '/api/repositories', { name: 'admin/secret', visibility: 'private', description: 'private app' }, adminBearer), 201);
-    const hook = await expectStatus(api('POST', '/api/webhooks', { url: `http://127.0.0.1:${receiverPort}/hook`, scope: 'repository', target: 'admin/app', events: ['pushed'] }, adminBearer), 201);
-    webhookSecret = hook.secret as string;
+    const admin = api(adminBearer);
+    await expectStatus(admin.POST('/api/repositories', { body: { name: 'admin/app', visibility: 'public', description: 'public app' } }), 201);
+    await expectStatus(admin.POST('/api/repositories', { body: { name: 'admin/secret', visibility: 'private', description: 'private app' } }), 201);
+    const hook = await expectStatus(admin.POST('/api/webhooks', { body: { url: `http://127.0.0.1:${receiverPort}/hook`, scope: 'repository', target: 'admin/app', events: ['pushed'] } }), 201);
+    webhookSecret = hook.secret;
     expect(webhookSecret.length).toBeGreaterThan(16);
   }, 240_000);
 
@@ -171,7 +153,7 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
     const inspected = await docker(configDir, ['image', 'inspect', remote('admin/app:v1'), '--format', '{{json .RootFS.Layers}}']);
     expect(JSON.parse(inspected.stdout)).toEqual(image.diffIds);
 
-    await waitUntil('the docker login in the audit trail', async () => (await auditEntries('action=auth.user.login')).some((e) => e.actor.name === PLATFORM_ADMIN.username && e.details.channel === 'docker'), {
+    await waitUntil('the docker login in the audit trail', async () => (await auditEntries({ action: 'auth.user.login' })).some((e) => e.actor.name === PLATFORM_ADMIN.username && e.details.channel === 'docker'), {
       timeoutMs: 30_000,
     });
     await expectRecordedOnce('admin/app', 'v1', digest);
@@ -222,11 +204,11 @@ describe.skipIf(!available)('distributed platform behind NGINX (docker CLI)', ()
 
   it('refuses webhooks aimed at loopback or link-local addresses outside the allowlist', async () => {
     for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.2:8080/hook', 'http://[::1]:8080/hook']) {
-      const r = await api('POST', '/api/webhooks', { url, scope: 'repository', target: 'admin/app', events: ['pushed'] }, adminBearer);
-      expect(r.status, `${url}: ${JSON.stringify(r.json)}`).toBe(400);
-      expect(r.json.error.code).toBe('VALIDATION_FAILED');
+      const r = await api(adminBearer).POST('/api/webhooks', { body: { url, scope: 'repository', target: 'admin/app', events: ['pushed'] } });
+      expect(r.response.status, `${url}: ${JSON.stringify(r.error ?? r.data)}`).toBe(400);
+      expect(r.error?.error.code).toBe('VALIDATION_FAILED');
     }
-    const list = await expectStatus(api('GET', `/api/webhooks?scope=repository&target=${enc('admin/app')}`, undefined, adminBearer), 200);
-    expect((list.items as { url: string }[]).map((w) => w.url)).toEqual([`http://127.0.0.1:${receiverPort}/hook`]);
+    const list = await expectStatus(api(adminBearer).GET('/api/webhooks', { params: { query: { scope: 'repository', target: 'admin/app' } } }), 200);
+    expect(list.items.map((w) => w.url)).toEqual([`http://127.0.0.1:${receiverPort}/hook`]);
   });
 });

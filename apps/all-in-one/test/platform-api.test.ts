@@ -23,7 +23,8 @@ describe('the platform API document and client (all-in-one)', () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'ds-platform-api-'));
     const config = loadConfig({ DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: '0', PUBLIC_URL: 'http://127.0.0.1', ADMIN_PASSWORD, LOG_LEVEL: 'silent' });
     running = await startAllInOne(config, createLogger({ level: 'silent' }));
-  });
+    // A fresh embedded database can take minutes to initialise on a loaded machine.
+  }, 300_000);
   afterAll(async () => {
     await running?.close();
     rmSync(dataDir, { recursive: true, force: true });

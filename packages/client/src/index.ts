@@ -39,7 +39,7 @@ export type PlatformClient = Client<paths> & {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
@@ -48,7 +48,10 @@ const CODE_BY_STATUS: Record<number, string> = {
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'RATE_LIMITED',
+  // A proxy's answer when the service behind it is down or slow.
+  502: 'UNAVAILABLE',
   503: 'UNAVAILABLE',
+  504: 'UNAVAILABLE',
 };
 
 /** An error answer that is not the platform's JSON (a proxy's HTML page) as the platform's error body. */
@@ -130,7 +133,7 @@ interface CallResult<T> {
 
 function asErrorBody(error: unknown, status: number): ApiErrorBody {
   if (typeof error === 'object' && error !== null && 'error' in error) return error as ApiErrorBody;
-  return { error: { code: CODE_BY_STATUS[status] ?? 'INTERNAL', message: typeof error === 'string' ? error : `HTTP ${status}` } };
+  return { error: { code: CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), message: typeof error === 'string' ? error : `HTTP ${status}` } };
 }
 
 /** The data of a successful call, or a PlatformApiError with the error body. */

@@ -5,19 +5,25 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Type } from 'typebox';
+import { apiErrorStatus, type ApiErrorCode } from './errors.ts';
 import { createRequire } from 'node:module';
 
-/** The body of every platform API error (see errors.ts). */
-export const ErrorReply = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String({ description: 'stable, machine-readable: VALIDATION_FAILED, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, RATE_LIMITED, …' }),
-      message: Type.String({ description: 'for people: what is wrong and what to do' }),
-      details: Type.Optional(Type.Unknown()),
-    }),
-  },
-  { $id: 'ErrorReply', title: 'ErrorReply', examples: [{ error: { code: 'NOT_FOUND', message: 'no such repository' } }] },
-);
+const errorBody = {
+  error: Type.Object({
+    code: Type.Union(
+      (Object.keys(apiErrorStatus) as ApiErrorCode[]).map((code) => Type.Literal(code)),
+      { description: 'stable and machine-readable; the status follows from it (docs/api.md)' },
+    ),
+    message: Type.String({ description: 'for people: what is wrong and what to do' }),
+    details: Type.Optional(Type.Unknown()),
+  }),
+};
+
+/** The body of every platform API error (see errors.ts), as a route's response schema. */
+export const ErrorBody = Type.Object(errorBody);
+
+/** The same, named: the document's components/schemas/ErrorReply, which every route's 4XX and 5XX answer. */
+export const ErrorReply = Type.Object(errorBody, { $id: 'ErrorReply', title: 'ErrorReply', examples: [{ error: { code: 'NOT_FOUND', message: 'no such repository' } }] });
 
 const ERROR_REF = { $ref: 'ErrorReply#' };
 

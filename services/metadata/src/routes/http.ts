@@ -2,7 +2,6 @@
 // CSRF rule for cookie-authenticated writes, transactions that write events, pagination params.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import type { Kysely, Transaction } from '@docksphere/db';
 import { appendToOutbox, newEvent, type Actor, type EventPayloads, type EventType } from '@docksphere/events';
 import { ApiError } from '@docksphere/kit';
@@ -93,7 +92,7 @@ export async function inTransaction<T>(ctx: MetadataContext, viewer: Viewer, fn:
 
 export { PageOf, PageQuery } from '@docksphere/kit';
 
-export const ErrorReply = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }) });
+export { ErrorBody as ErrorReply } from '@docksphere/kit';
 
 export function iso(d: Date | string | null | undefined): string | null {
   if (d === null || d === undefined) return null;
