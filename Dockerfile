@@ -36,10 +36,12 @@ COPY --from=build /src/services/registry/dist ./services/registry/dist
 COPY --from=build /src/services/auth/dist ./services/auth/dist
 COPY --from=build /src/services/metadata/dist ./services/metadata/dist
 COPY --from=build /src/services/hooks/dist ./services/hooks/dist
+# The web console's static export, served by the all-in-one (apps/web/out beside apps/all-in-one).
+COPY --from=build /src/apps/web/out ./apps/web/out
 RUN ln -s /app/apps/all-in-one/bin/docksphere /usr/local/bin/docksphere
 USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 5000
-HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["docksphere", "healthcheck"]
+HEALTHCHECK --interval=15s --timeout=20s --start-period=60s --retries=5 CMD ["docksphere", "healthcheck"]
 ENTRYPOINT ["docksphere"]
 CMD ["all-in-one"]

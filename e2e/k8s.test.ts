@@ -95,9 +95,9 @@ const isEmptySelector = (s: Selector) => Object.keys(s.matchLabels ?? {}).length
 /** What each DockSphere role must be given to start in the distributed mode (beyond defaults). */
 const required: Record<string, (c: DockSphereConfig) => unknown[]> = {
   registry: (c) => [c.database.url, c.events.natsUrl, c.registry.auth.jwksUrl, c.storage.s3.endpoint, c.storage.s3.accessKeyId, c.storage.s3.secretAccessKey, c.server.internalSecret],
-  auth: (c) => [c.database.url, c.events.natsUrl, c.auth.redisUrl, c.auth.metadataUrl, c.auth.signingKeyFile, c.auth.adminPassword, c.server.internalSecret],
+  auth: (c) => [c.database.url, c.events.natsUrl, c.auth.redisUrl, c.auth.metadataUrl, c.auth.signingKeyFile, c.auth.adminPassword, c.server.internalSecret, c.secrets.keys],
   metadata: (c) => [c.database.url, c.events.natsUrl, c.registry.auth.jwksUrl, c.server.internalSecret],
-  hooks: (c) => [c.database.url, c.events.natsUrl, c.hooks.redisUrl, c.registry.auth.jwksUrl, c.server.internalSecret],
+  hooks: (c) => [c.database.url, c.events.natsUrl, c.hooks.redisUrl, c.registry.auth.jwksUrl, c.server.internalSecret, c.secrets.keys],
   migrate: (c) => [c.database.url],
 };
 
@@ -247,7 +247,7 @@ describe.skipIf(!kubectl)('Kubernetes manifests (k8s/)', () => {
           expect(volume?.secret?.secretName, `${role}: ${name} points into a mounted Secret`).toBeTruthy();
           if (!secretFileVariables.has(name)) continue;
           const standIn = path.join(scratch, `${overlay}-${role}-${name}`);
-          writeFileSync(standIn, name.endsWith('URL_FILE') ? `${name.startsWith('DATABASE') ? 'postgres' : name.startsWith('REDIS') ? 'redis' : 'nats'}://u:p@host:1/x\n` : 'value\n');
+          writeFileSync(standIn, name === 'SECRETS_KEY_FILE' ? `${Buffer.alloc(32, 7).toString('base64')}\n` : name.endsWith('URL_FILE') ? `${name.startsWith('DATABASE') ? 'postgres' : name.startsWith('REDIS') ? 'redis' : 'nats'}://u:p@host:1/x\n` : 'value\n');
           env[name] = standIn;
         }
         const config = loadConfig(env);

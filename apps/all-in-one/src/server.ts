@@ -2,8 +2,8 @@
 // migrations, wires the in-process event bus and outbox relays, and mounts the service plugins.
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { apiReferenceRoutes, createHttpServer, registerOpenApi, SecretBox, type DockSphereConfig, type Logger } from '@docksphere/kit';
-import { openDatabase } from '@docksphere/db';
+import { apiReferenceRoutes, createHttpServer, registerHealthRoutes, registerOpenApi, SecretBox, type DockSphereConfig, type Logger } from '@docksphere/kit';
+import { openDatabase, sql } from '@docksphere/db';
 import { createBlobStore } from '@docksphere/storage';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
 import { registryPlugin, createTokenVerifier, startUploadExpiry, startRegistryConsumers, RepositoryInvalidations, registryFrameworkErrors, REGISTRY_SCHEMA } from '@docksphere/registry';
@@ -93,6 +93,7 @@ export async function startAllInOne(config: DockSphereConfig, logger: Logger): P
     }),
   );
   await apiReferenceRoutes(app, { document: () => app.swagger() });
+  registerHealthRoutes(app, { database: () => sql`select 1`.execute(db) });
   // The console's static files, from apps/web/out beside this app (src/ or dist/ alike).
   await serveConsole(app, { dir: config.server.webDir ?? fileURLToPath(new URL('../../web/out/', import.meta.url)), logger });
   const expiry = startUploadExpiry({ db, store, config: config.registry, logger }, 60_000);

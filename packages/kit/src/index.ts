@@ -6,5 +6,6 @@ export * from './http.ts';
 export * from './process.ts';
 export * from './lifecycle.ts';
 export * from './openapi.ts';
+export * from './health.ts';
 export * from './pagination.ts';
 export * from './secret-box.ts';

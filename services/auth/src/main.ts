@@ -1,8 +1,8 @@
 // Distributed mode: config -> database -> migrations -> signing keys -> site admin -> listening
 // auth process (behind NGINX at /auth/ and /api/auth/), with its outbox relay and graceful shutdown.
-import { openDatabase } from '@docksphere/db';
+import { openDatabase, sql } from '@docksphere/db';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
-import { closeOnSignal, createHttpServer, createLogger, loadConfig, runMain } from '@docksphere/kit';
+import { closeOnSignal, createHttpServer, createLogger, loadConfig, registerHealthRoutes, runMain } from '@docksphere/kit';
 import { AUTH_SCHEMA, adminOptions, authPlugin, bootstrapAdmin, createKeyStore, keyStoreOptions, migrateAuth } from './index.ts';
 
 async function main(): Promise<void> {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 
   const app = createHttpServer({ logger, server: config.server });
   await app.register(authPlugin, { db: database.db, config, keys, logger, onOutboxWrite: () => relay.nudge() });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerHealthRoutes(app, { database: () => sql`select 1`.execute(database.db) });
   relay.start();
   await app.listen({ host: config.server.host, port: config.server.port });
 

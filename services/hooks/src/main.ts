@@ -1,9 +1,9 @@
 // Distributed mode: config -> Postgres -> migrations -> NATS JetStream bus -> BullMQ queue on Redis
 // -> event consumer, delivery worker and relay -> listening hooks API (behind NGINX at /api/audit/
 // and /api/webhooks/), with graceful shutdown.
-import { openDatabase } from '@docksphere/db';
+import { openDatabase, sql } from '@docksphere/db';
 import { createEventBus } from '@docksphere/events';
-import { createHttpServer, closeOnSignal, createLogger, loadConfig, runMain, SecretBox } from '@docksphere/kit';
+import { createHttpServer, closeOnSignal, createLogger, loadConfig, registerHealthRoutes, runMain, SecretBox } from '@docksphere/kit';
 import { createDeliveryQueue, hooksPlugin, migrateHooks, startHooksConsumers } from './index.ts';
 
 async function main(): Promise<void> {
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     consoleAuth: { jwksUrl: config.registry.auth.jwksUrl },
     onOutboxWrite: () => consumers.relay.nudge(),
   });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerHealthRoutes(app, { database: () => sql`select 1`.execute(database.db) });
   await app.listen({ host: config.server.host, port: config.server.port });
 
   closeOnSignal(logger, 'hooks', [

@@ -1,9 +1,9 @@
 // Distributed mode: config -> database -> migrations (and the shipped user guide) -> listening metadata
 // process (behind NGINX at /api/; /internal/* only on the service network), its outbox relay and its
 // event consumers, with graceful shutdown. Console tokens are verified with AUTH_JWKS_URL.
-import { openDatabase } from '@docksphere/db';
+import { openDatabase, sql } from '@docksphere/db';
 import { createEventBus, OutboxRelay } from '@docksphere/events';
-import { apiReferenceRoutes, createHttpServer, closeOnSignal, createLogger, loadConfig, runMain } from '@docksphere/kit';
+import { apiReferenceRoutes, createHttpServer, closeOnSignal, createLogger, loadConfig, registerHealthRoutes, runMain } from '@docksphere/kit';
 import platformDocument from '@docksphere/client/openapi.json' with { type: 'json' };
 import { METADATA_SCHEMA, metadataPlugin, migrateMetadata, startMetadataConsumers } from './index.ts';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   await app.register(metadataPlugin, { db: database.db, config, logger, onOutboxWrite: () => relay.nudge() });
   // NGINX routes /api/* to metadata: it serves the whole platform's document, merged at build time.
   await apiReferenceRoutes(app, { document: () => platformDocument });
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerHealthRoutes(app, { database: () => sql`select 1`.execute(database.db) });
   const consumers = await startMetadataConsumers({ db: database.db, bus, logger, config, onOutboxWrite: () => relay.nudge() });
   relay.start();
   await app.listen({ host: config.server.host, port: config.server.port });

@@ -1,7 +1,7 @@
 // Distributed mode: config -> database -> migrations -> blob store -> token verifier -> listening
 // registry process with its lifecycle consumer on the event bus, with graceful shutdown on SIGTERM/SIGINT.
-import { openDatabase } from '@docksphere/db';
-import { createHttpServer, createLogger, loadConfig } from '@docksphere/kit';
+import { openDatabase, sql } from '@docksphere/db';
+import { createHttpServer, createLogger, loadConfig, registerHealthRoutes } from '@docksphere/kit';
 import { OutboxRelay, createEventBus } from '@docksphere/events';
 import { createBlobStore } from '@docksphere/storage';
 import { PgCacheInvalidationListener, RepositoryInvalidations, createTokenVerifier, migrateRegistry, registryFrameworkErrors, registryPlugin, startRegistryConsumers, startUploadExpiry, REGISTRY_SCHEMA } from './index.ts';
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   await app.register(
     registryPlugin({ db: database.db, store, config: config.registry, logger, verifier, accelPrefix: config.storage.accelPrefix, invalidations, cacheInvalidation, onEventsWritten: () => relay?.nudge() }),
   );
+  registerHealthRoutes(app, { database: () => sql`select 1`.execute(database.db) });
   const expiry = startUploadExpiry({ db: database.db, store, logger, config: config.registry }, 60_000);
   relay?.start();
   await app.listen({ host: config.server.host, port: config.server.port });
