@@ -11,7 +11,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCa, ensureDockerd, freePort, hasCommand, makeTempDir, waitUntil } from '@docksphere/infra';
 import { buildDockSphereImage, ensureNodeBase, ensureStandIn, sizeAboveBase } from './harness/deploy-images.ts';
-import { callApi } from './harness/platform-api.ts';
+import { consoleLogin } from './harness/platform-api.ts';
 import { repoRoot } from './harness/paths.ts';
 import { run, runOk } from './harness/run.ts';
 import { buildTestImage, docker, imageLayers, removeImages, type TestImage } from './harness/test-image.ts';
@@ -279,12 +279,11 @@ describe.skipIf(!enabled || !available)('deployment: the image, one container, C
     const ref = await pushAndPull(host, testImage, 'through-compose');
     await removeImages(dockerConfig, [ref]);
 
-    const session = await callApi(`http://${host}`, 'POST', '/api/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
-    expect(session.status).toBe(200);
-    const token = session.json.accessToken as string;
+    const token = await consoleLogin(`http://${host}`, 'admin', ADMIN_PASSWORD);
     const entry = await waitUntil('the push in the audit trail', async () => {
-      const r = await callApi(`http://${host}`, 'GET', '/api/audit/entries?repository=admin/through-compose', undefined, token);
-      return r.status === 200 && (r.json.items as { action: string; target: string }[]).some((e) => e.action === 'registry.manifest.pushed' && e.target === 'admin/through-compose:v1');
+      const r = await fetch(`http://${host}/api/audit/entries?repository=admin/through-compose`, { headers: { authorization: `Bearer ${token}` } });
+      const body = r.status === 200 ? ((await r.json()) as { items: { action: string; target: string }[] }) : { items: [] };
+      return body.items.some((e) => e.action === 'registry.manifest.pushed' && e.target === 'admin/through-compose:v1');
     }, { timeoutMs: 60_000, intervalMs: 1_000 }).then(() => true);
     expect(entry).toBe(true);
   });
