@@ -1,10 +1,12 @@
 // Bundles each runnable entry point (the all-in-one launcher, each service's main) with esbuild:
 // workspace packages are compiled in, npm dependencies stay external and load from node_modules.
+// The CLI is the exception: one self-contained file with its npm dependencies inside, so it runs
+// from a packed tarball (npm install -g) with nothing else installed.
 // First, scripts/openapi.ts regenerates the platform's OpenAPI document and the client's types
 // from the route schemas (the metadata bundle serves that document in the distributed mode).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,7 +39,11 @@ const externalizeNpm = {
 const pgliteServer = ['packages/db/src/pglite-server.ts', 'pglite-server.mjs'];
 const built = [];
 
+const selfContained = new Set(['apps/cli/src/main.ts']);
+
 async function bundle(src, out) {
+  const standalone = selfContained.has(src);
+  const version = standalone ? JSON.parse(readFileSync(path.join(root, path.dirname(path.dirname(src)), 'package.json'), 'utf8')).version : undefined;
   const result = await build({
     entryPoints: [path.join(root, src)],
     outfile: path.join(root, out),
@@ -49,10 +55,17 @@ async function bundle(src, out) {
     metafile: true,
     absWorkingDir: root,
     logLevel: 'warning',
-    plugins: [externalizeNpm],
+    plugins: standalone ? [] : [externalizeNpm],
+    define: standalone ? { DOCKSPHERE_CLI_VERSION: JSON.stringify(version) } : {},
     // Bundled code runs from the app's own folder, where its npm dependencies resolve.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: standalone
+        ? // Bundled CommonJS dependencies (jq-wasm's loader) also expect __dirname and __filename.
+          "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __fu(new URL('.', import.meta.url));"
+        : "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
+  if (standalone) chmodSync(path.join(root, out), 0o755);
   built.push(out);
   return result;
 }

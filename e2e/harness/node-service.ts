@@ -30,7 +30,8 @@ export async function startNodeService(opts: {
   });
   const url = `http://127.0.0.1:${opts.port}`;
   try {
-    await waitForHttp(`${url}${opts.readyPath}`, { timeoutMs: 60_000, abort: () => server.exitedReason() });
+    // A shared CI machine under load can take over a minute to open the embedded database and migrate.
+    await waitForHttp(`${url}${opts.readyPath}`, { timeoutMs: 180_000, abort: () => server.exitedReason() });
   } catch (err) {
     await server.stop();
     throw err;
