@@ -118,6 +118,21 @@ describe('the auth layer of /api/* (all-in-one)', () => {
     }
   });
 
+  it('a token reads its own account and may revoke itself, but no other token', async () => {
+    const s = await login('admin', ADMIN_PASSWORD);
+    const mine = await newToken(s, ['api:write']);
+    const other = await newToken(s, ['api:write']);
+    const bearer = { authorization: `Bearer ${mine.secret}` };
+    const me = await call('GET', '/api/auth/me', bearer);
+    expect(me.status).toBe(200);
+    expect(me.body.user.username).toBe('admin');
+    const refused = await call('DELETE', `/api/auth/tokens/${other.id}`, bearer);
+    expect(refused.status).toBe(403);
+    expect((await call('GET', '/api/me', { authorization: `Bearer ${other.secret}` })).status).toBe(200);
+    expect((await call('DELETE', `/api/auth/tokens/${mine.id}`, bearer)).status).toBe(204);
+    expect((await call('GET', '/api/me', bearer)).status).toBe(401);
+  });
+
   it('a cross-site form POST with the session cookie but without the CSRF header is 403 on every service', async () => {
     const s = await login('admin', ADMIN_PASSWORD);
     const form = { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' };

@@ -30,8 +30,9 @@ interface LoginOptions {
   name?: string;
 }
 
-/** The scopes of the token the CLI creates: registry access for docker, API access for the commands. */
-const CLI_TOKEN_SCOPES = ['pull', 'push', 'delete'] as const;
+/** The scopes of the token the CLI creates: registry access for docker, API access for the commands
+ * (api:write implies api:read; admin only takes effect for a site admin's token). */
+const CLI_TOKEN_SCOPES = ['pull', 'push', 'delete', 'api:write', 'admin'] as const;
 
 export function registerAuth(program: Command): void {
   examples(

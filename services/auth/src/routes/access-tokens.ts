@@ -8,7 +8,7 @@ import { AccessToken, NoContent, Scope } from './schemas.ts';
 import { actor, recordEvent } from '../domain/events.ts';
 import { newSecret, secretDigest, secretPrefix } from '../domain/secrets.ts';
 import { accessTokenView, findAccessToken, insertAccessToken, listAccessTokens, revokeAccessToken, type TokenScope } from '../store/access-tokens.ts';
-import { inTransaction, originOf, requirePrincipal } from './http.ts';
+import { inTransaction, originOf, requirePrincipal, requireUser } from './http.ts';
 
 const MAX_TOKENS_PER_USER = 200;
 const MAX_EXPIRY_DAYS = 3650;
@@ -57,7 +57,10 @@ export async function accessTokenRoutes(app: FastifyInstance, ctx: AuthContext):
   });
 
   r.delete('/api/auth/tokens/:id', { schema: { tags: ['access tokens'], summary: 'Revoke a personal access token', params: TokenId, response: { 204: NoContent } } }, async (request, reply) => {
-    const p = await requirePrincipal(ctx, request);
+    // A token may revoke itself (a CLI's logout); any other token is managed from a console session.
+    const principal = await request.principal();
+    const self = principal.credential.kind === 'access-token' && principal.credential.tokenId === request.params.id;
+    const p = self ? await requireUser(ctx, request) : await requirePrincipal(ctx, request);
     const token = await findAccessToken(ctx.db, p.user.id, request.params.id);
     if (!token) throw new ApiError('NOT_FOUND', 'no such access token');
     await inTransaction(ctx, async (trx) => {

@@ -12,7 +12,7 @@ import { spendInvite } from '../store/invites.ts';
 import { revokeUserSessions } from '../store/sessions.ts';
 import { revokeUserDockerRefreshTokens } from '../store/docker-refresh-tokens.ts';
 import { findUserByEmail, updateUser, userView } from '../store/users.ts';
-import { inTransaction, originOf, requirePrincipal } from './http.ts';
+import { inTransaction, originOf, requirePrincipal, requireUser } from './http.ts';
 import { admitLogin } from '../domain/login-guard.ts';
 import { USERNAME_PATTERN } from '../domain/usernames.ts';
 
@@ -58,7 +58,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AuthContext): Pro
   });
 
   r.get('/api/auth/me', { schema: { tags: ['accounts'], summary: 'The caller\'s account', response: { 200: UserReply } } }, async (request) => {
-    const p = await requirePrincipal(ctx, request);
+    const p = await requireUser(ctx, request);
     return { user: userView(p.user) };
   });
 

@@ -63,6 +63,12 @@ export async function requirePrincipal(ctx: AuthContext, request: FastifyRequest
   return { user, session };
 }
 
+/** The user behind any credential (console session or personal access token): for reading one's own account. */
+export async function requireUser(ctx: AuthContext, request: FastifyRequest): Promise<UserCaller> {
+  const principal = await request.principal();
+  return { user: await userOf(ctx, principal), principal };
+}
+
 /** A site admin, by console session or by a token with the admin scope. */
 export async function requireAdmin(ctx: AuthContext, request: FastifyRequest): Promise<UserCaller> {
   const principal = await request.principal();
