@@ -104,7 +104,7 @@ describe('personal access tokens', () => {
   });
 
   it('validates name, scopes and expiry', async () => {
-    for (const payload of [{ name: '', scopes: ['pull'] }, { name: 'x', scopes: [] }, { name: 'x', scopes: ['admin'] }, { name: 'x', scopes: ['pull'], expiresInDays: 0 }, { name: 'x', scopes: ['pull', 'pull'] }]) {
+    for (const payload of [{ name: '', scopes: ['pull'] }, { name: 'x', scopes: [] }, { name: 'x', scopes: ['superuser'] }, { name: 'x', scopes: ['pull'], expiresInDays: 0 }, { name: 'x', scopes: ['pull', 'pull'] }]) {
       const res = await auth.app.inject({ method: 'POST', url: '/api/auth/tokens', headers: alice.bearer, payload });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
     }

@@ -122,7 +122,7 @@ describe('documentation pages', () => {
 
   it('ships the user guide as the first pages', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/pages' });
-    expect(res.json().items.map((p: { slug: string }) => p.slug)).toEqual(['push-and-pull', 'managing-repositories', 'organizations-and-teams']);
+    expect(res.json().items.map((p: { slug: string }) => p.slug)).toEqual(['push-and-pull', 'managing-repositories', 'organizations-and-teams', 'web-console']);
     const page = (await t.app.inject({ method: 'GET', url: '/api/pages/push-and-pull' })).json();
     expect(page).toMatchObject({ title: 'Push and pull images', version: 1, author: 'DockSphere' });
     expect(page.html).toContain('<code class="language-sh">docker login');

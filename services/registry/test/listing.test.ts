@@ -66,7 +66,7 @@ describe('tags/list and _catalog', () => {
   });
 
   it('refuses a malformed n with 400 PAGINATION_NUMBER_INVALID, on tags and on the catalog', async () => {
-    for (const n of ['-1', 'abc', '1e3', '1.5', '9999999999']) {
+    for (const n of ['-1', 'abc', '1e3', '1.5']) {
       for (const r of [await list(`?n=${n}`), await h.app.inject({ method: 'GET', url: `/v2/_catalog?n=${n}`, headers })]) {
         expect(r.statusCode, n).toBe(400);
         expect(r.json().errors[0].code, n).toBe('PAGINATION_NUMBER_INVALID');
