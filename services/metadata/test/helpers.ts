@@ -41,25 +41,26 @@ export interface TestMetadata {
 export interface ConsoleKeys {
   privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   jwks: JSONWebKeySet;
+  /** The auth service's live sessions, shared like the key by replicas of one test. */
+  sessions: Map<string, TestUser>;
 }
 
 /** A signing key like the auth service's, and the key set it publishes (replicas of one test share it). */
 export async function makeConsoleKeys(): Promise<ConsoleKeys> {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'ES256', use: 'sig' };
-  return { privateKey, jwks: { keys: [jwk] } };
+  return { privateKey, jwks: { keys: [jwk] }, sessions: new Map() };
 }
 
 export async function startMetadata(options: { env?: Record<string, string>; databaseUrl?: string; deps?: Partial<MetadataDeps>; keys?: ConsoleKeys } = {}): Promise<TestMetadata> {
   const config = loadConfig({ LOG_LEVEL: 'silent', INTERNAL_SECRET, AUTH_ISSUER: ISSUER, ...options.env });
   const db = await openDatabase(options.databaseUrl ? { url: options.databaseUrl } : { dataDir: 'memory://' });
   await migrateMetadata(db.db);
-  const { privateKey, jwks } = options.keys ?? (await makeConsoleKeys());
+  const { privateKey, jwks, sessions } = options.keys ?? (await makeConsoleKeys());
   const logger = createLogger({ level: 'silent' });
   const bus = new InMemoryBus();
   const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1024 } });
   // The auth service's side of the session check: sessions the helper's tokens name.
-  const sessions = new Map<string, TestUser>();
   const authority: CredentialAuthority = {
     async session(sessionId) {
       const user = sessions.get(sessionId);

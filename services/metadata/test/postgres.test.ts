@@ -36,7 +36,7 @@ describe.skipIf(!requireServer('PostgreSQL', postgresBinDir() !== undefined))('m
     }
     const hits = await two.app.inject({ method: 'GET', url: '/api/search?q=app', headers: { authorization: `Bearer ${await two.tokenFor(alice)}` } });
     expect(hits.json().items.map((r: { name: string }) => r.name)).toEqual(['alice/app']);
-    expect((await two.app.inject({ method: 'GET', url: '/api/pages' })).json().items).toHaveLength(3);
+    expect((await two.app.inject({ method: 'GET', url: '/api/pages' })).json().items).toHaveLength(4);
   });
 
   it('creates a repository once when two replicas race for the name', async () => {
